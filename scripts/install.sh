@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs everything bluegreen needs on a Debian/Ubuntu machine: the system tools the
+# hook integration tests drive for real (nginx, shellcheck, zip) and the npm packages
+# (which bring their own Node 22 via the `node` package, so the machine's Node may be older).
+set -euo pipefail
+
+apt_packages=(nginx shellcheck zip unzip curl)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "==> installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "==> npm ci"
+npm ci --no-audit --no-fund
