@@ -202,7 +202,7 @@ class ConfigReader {
 
     optionalString(key: string, rule: StringRule): string | undefined {
         const { fullKey, value } = this.read(key);
-        if (value === undefined || value === "") return rule.fallback;
+        if (value === undefined) return rule.fallback;
         if (!rule.pattern.test(value)) {
             this.problem(fullKey, value, rule.allowed);
             return undefined;
@@ -210,11 +210,14 @@ class ConfigReader {
         return value;
     }
 
+    /** Like optionalString, but a key with no value and no fallback is a problem too. */
     string(key: string, rule: StringRule): string | undefined {
-        const value = this.optionalString(key, rule);
-        const fullKey = key.includes(":") ? key : `${CONFIG_NAMESPACE}:${key}`;
-        if (value === undefined && this.raw[fullKey] === undefined) this.problem(fullKey, undefined, rule.allowed);
-        return value;
+        const { fullKey, value } = this.read(key);
+        if (value === undefined && rule.fallback === undefined) {
+            this.problem(fullKey, undefined, rule.allowed);
+            return undefined;
+        }
+        return this.optionalString(key, rule);
     }
 
     boolean(key: string, fallback: boolean): boolean {
