@@ -143,6 +143,8 @@ const COMMANDS: Record<string, { options: string[]; run: (ctx: ReleaseContext, v
   },
 };
 
+export const COMMAND_NAMES = Object.keys(COMMANDS);
+
 export interface CliDeps {
   env: Env;
   log: (line: string) => void;
