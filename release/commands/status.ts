@@ -18,7 +18,8 @@ export async function status(ctx: ReleaseContext): Promise<void> {
       (live ? ` -> live ${live}, idle ${live === "blue" ? "green" : "blue"}` : " -> traffic split (switch or canary in progress)"),
   );
   log(`test listener:       ${formatWeights(test)} -> ${soleColor(test) ?? "split"} (${ctx.outputs.testListenerUrl})`);
-  log(`rollback color:      ${tags.rollbackColor ?? "none recorded"}`);
+  const rollbackNote = tags.rollbackColor === live ? " (live: nothing to roll back)" : "";
+  log(`rollback color:      ${tags.rollbackColor ? `${tags.rollbackColor}${rollbackNote}` : "none recorded"}`);
   for (const color of COLORS) log(await colorLine(ctx, color, tags.verification[color]));
 }
 

@@ -60,6 +60,7 @@ export async function switchTraffic(ctx: ReleaseContext, options: SwitchOptions)
         `while ${percent}% was on ${to}`,
         await watchTraffic(ctx, to, options.bakeSeconds, options.checkIntervalSeconds),
       );
+      ctx.log(`${percent}% on ${to}: rollback alarms OK and every ${to} target healthy`);
     }
   } catch (error) {
     // A concurrent change is someone else's to finish; anything else (a failed check, an AWS

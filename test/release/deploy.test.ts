@@ -3,7 +3,7 @@ import { ExitCode } from "../../release/errors";
 import { PRODUCTION_LISTENER, World } from "./fake-aws";
 import { run } from "./run";
 
-const REVISION = "s3://bluegreen-staging-artifacts/releases/v3/bundle.zip";
+const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
 const deployV3 = (world: World, ...extra: string[]) => run(world, ["deploy", "--revision", REVISION, "--poll", "5", ...extra]);
 
 describe("release deploy", () => {
@@ -85,24 +85,24 @@ describe("release deploy", () => {
 
   it("is a no-op when the idle color already runs that revision", async () => {
     const world = World.betweenReleases("blue");
-    const result = await run(world, ["deploy", "--revision", "s3://bluegreen-staging-artifacts/releases/v2/bundle.zip"]);
+    const result = await run(world, ["deploy", "--revision", "s3://bluegreen-staging-artifacts/revisions/v2/bluegreen-revision.zip"]);
     expect(result.code).to.equal(ExitCode.ok);
     expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
   });
 
   it("deploys again after a failed deployment of the same revision", async () => {
     const world = World.betweenReleases("blue");
-    world.deployed("green", "d-FAILED003", "releases/v3/bundle.zip", "Failed");
+    world.deployed("green", "d-FAILED003", "revisions/v3/bluegreen-revision.zip", "Failed");
     expect((await deployV3(world)).code).to.equal(ExitCode.ok);
     expect(world.count("CodeDeploy.CreateDeployment")).to.equal(1);
   });
 
   it("refuses when another revision is being deployed to the idle color", async () => {
     const world = World.betweenReleases("blue");
-    world.deployed("green", "d-OTHER0004", "releases/v9/bundle.zip", "InProgress");
+    world.deployed("green", "d-OTHER0004", "revisions/v9/bluegreen-revision.zip", "InProgress");
     const result = await deployV3(world);
     expect(result.code).to.equal(ExitCode.refused);
-    expect(result.err).to.match(/busy with d-OTHER0004 \(s3:\/\/bluegreen-staging-artifacts\/releases\/v9\/bundle.zip, InProgress\)/);
+    expect(result.err).to.match(/busy with d-OTHER0004 \(s3:\/\/bluegreen-staging-artifacts\/revisions\/v9\/bluegreen-revision.zip, InProgress\)/);
     expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
   });
 

@@ -109,8 +109,8 @@ export class World {
     const idle = live === "blue" ? "green" : "blue";
     world.listeners[PROD] = live === "blue" ? { blue: 100, green: 0 } : { blue: 0, green: 100 };
     world.listeners[TEST] = live === "blue" ? { blue: 0, green: 100 } : { blue: 100, green: 0 };
-    world.deployed(live, "d-LIVE00001", "releases/v1/bundle.zip", "Succeeded", "v1");
-    world.deployed(idle, "d-IDLE00002", "releases/v2/bundle.zip", "Succeeded", "v2");
+    world.deployed(live, "d-LIVE00001", "revisions/v1/bluegreen-revision.zip", "Succeeded", "v1");
+    world.deployed(idle, "d-IDLE00002", "revisions/v2/bluegreen-revision.zip", "Succeeded", "v2");
     world.http = {
       "/health/deep": { status: 200, body: '{"status":"ok"}' },
       "/version": { status: 200, body: '{"version":"v2","commit":"0123abc","port":3001}' },

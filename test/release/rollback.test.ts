@@ -63,7 +63,7 @@ describe("release rollback", () => {
 
   it("refuses when the previous color was redeployed since (it no longer holds the previous release)", async () => {
     const world = afterSwitchToGreen();
-    world.deployed("blue", "d-NEW00003", "releases/v3/bundle.zip", "Succeeded");
+    world.deployed("blue", "d-NEW00003", "revisions/v3/bluegreen-revision.zip", "Succeeded");
     const result = await run(world, ["rollback"]);
     expect(result.code).to.equal(ExitCode.refused);
     expect(result.err).to.match(/blue no longer holds a verified release \(verified deployment d-LIVE00001, latest d-NEW00003/);

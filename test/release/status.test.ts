@@ -12,7 +12,7 @@ describe("release status", () => {
     const out = result.out.join("\n");
     expect(out).to.include("production listener: blue 100 / green 0 -> live blue, idle green");
     expect(out).to.include("test listener:       blue 0 / green 100 -> green");
-    expect(out).to.include("blue   targets 2/2 healthy; last deployment d-LIVE00001 Succeeded s3://bluegreen-staging-artifacts/releases/v1/bundle.zip; verified v1 (d-LIVE00001)");
+    expect(out).to.include("blue   targets 2/2 healthy; last deployment d-LIVE00001 Succeeded s3://bluegreen-staging-artifacts/revisions/v1/bluegreen-revision.zip; verified v1 (d-LIVE00001)");
     expect(out).to.include("green  targets 1/2 healthy; last deployment d-IDLE00002 Succeeded");
     expect(world.count("ELB.ModifyListener") + world.count("ELB.AddTags")).to.equal(0);
   });

@@ -40,7 +40,7 @@ describe("release verify", () => {
     ["/health/deep not 200", (w) => (w.http["/health/deep"] = { status: 503, body: '{"status":"unavailable"}' }), /\/health\/deep answered 503/],
     ["another version served", (w) => (w.http["/version"] = { status: 200, body: '{"version":"v1","commit":"0999"}' }), /serves \{"version":"v1".*expected version v2/],
     ["/version not JSON", (w) => (w.http["/version"] = { status: 200, body: "<html>" }), /serves <html>, expected version v2/],
-    ["the last deployment failed", (w) => w.deployed("green", "d-FAILED003", "releases/v2/bundle.zip", "Failed"), /green has no successful latest deployment \(last attempted d-FAILED003, Failed\)/],
+    ["the last deployment failed", (w) => w.deployed("green", "d-FAILED003", "revisions/v2/bluegreen-revision.zip", "Failed"), /green has no successful latest deployment \(last attempted d-FAILED003, Failed\)/],
   ];
   for (const [what, breakIt, message] of failures) {
     it(`fails (exit 1) and records nothing on ${what}`, async () => {

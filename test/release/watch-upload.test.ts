@@ -48,10 +48,10 @@ describe("release upload", () => {
     const bundle = join(dir, "bundle.zip");
     writeFileSync(bundle, "PK\u0003\u0004 fake zip");
     const world = World.betweenReleases("blue");
-    const result = await run(world, ["upload", "--bundle", bundle, "--revision", "s3://bluegreen-staging-artifacts/releases/v3/bundle.zip"]);
+    const result = await run(world, ["upload", "--bundle", bundle, "--revision", "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
     expect(world.calls).to.deep.equal(["S3.PutObject"]);
-    expect(result.out[0]).to.match(/to s3:\/\/bluegreen-staging-artifacts\/releases\/v3\/bundle.zip version 3HL4/);
+    expect(result.out[0]).to.match(/to s3:\/\/bluegreen-staging-artifacts\/revisions\/v3\/bluegreen-revision.zip version 3HL4/);
   });
 
   it("fails clearly on a missing bundle file", async () => {

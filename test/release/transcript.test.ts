@@ -1,0 +1,36 @@
+import { expect } from "chai";
+import { ExitCode } from "../../release/errors";
+import { PRODUCTION_LISTENER, World } from "./fake-aws";
+import { run } from "./run";
+
+/**
+ * One release end to end against the mocked AWS: status → switch → status → rollback → status.
+ * `SHOW_TRANSCRIPT=1 npx mocha test/release/transcript.test.ts` prints what a job log would show.
+ */
+describe("release: status / switch / rollback end to end", () => {
+  it("switches to green step by step and rolls back to blue in one listener update", async () => {
+    const world = World.betweenReleases("blue");
+    const transcript: string[] = [];
+    const step = async (argv: string[]) => {
+      const callsBefore = world.calls.length;
+      const result = await run(world, argv, { CI_COMMIT_SHA: "v2" });
+      transcript.push(`$ npm run release -- ${argv.join(" ")}`, ...result.out, ...(result.err ? [result.err] : []));
+      transcript.push(`[exit ${result.code}; ${world.calls.length - callsBefore} AWS calls]`, "");
+      return { ...result, calls: world.calls.slice(callsBefore) };
+    };
+
+    expect((await step(["status"])).code).to.equal(ExitCode.ok);
+    expect((await step(["switch", "--steps", "10,50,100", "--bake", "60", "--interval", "20"])).code).to.equal(ExitCode.ok);
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+    await step(["status"]);
+    const rollback = await step(["rollback"]);
+    expect(rollback.code).to.equal(ExitCode.ok);
+    expect(rollback.calls).to.have.length(8);
+    expect(rollback.calls.filter((c) => c === "ELB.ModifyListener")).to.have.length(2);
+    transcript.splice(transcript.length - 1, 0, `rollback AWS calls: ${rollback.calls.join(", ")}`);
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
+    await step(["status"]);
+
+    if (process.env.SHOW_TRANSCRIPT) console.log(`\n${transcript.join("\n")}`);
+  });
+});
