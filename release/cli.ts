@@ -130,7 +130,7 @@ const COMMANDS: Record<string, { options: string[]; run: (ctx: ReleaseContext, v
   },
   rollback: {
     options: ["to", "force"],
-    run: (ctx, v) => rollback(ctx, { ...(v.to !== undefined && { to: color(v.to) }), force: v.force === true }),
+    run: (ctx, v) => rollback(ctx, { to: color(v.to), force: v.force === true }),
   },
   watch: {
     options: ["duration", "interval", "rollback"],
