@@ -51,7 +51,8 @@ export function resolveExtends(raw: Node, name: string, depth = 0): Node {
   const parents: string[] = node.extends === undefined ? [] : [node.extends].flat();
   let merged: Node = {};
   for (const parent of parents) merged = deepMerge(merged, resolveExtends(raw, parent, depth + 1));
-  const { extends: _ignored, ...own } = node;
+  const own = { ...node };
+  delete own.extends;
   return deepMerge(merged, own);
 }
 
