@@ -64,8 +64,9 @@ function required(values: Values, name: string): string {
   return raw;
 }
 
+// `||`, not `??`: an empty variable (a GitLab variable set to "") means "not given".
 const optionalVersion = (values: Values, env: Env) =>
-  (values.version as string | undefined) ?? env.RELEASE_VERSION ?? env.CI_COMMIT_SHA;
+  (values.version as string | undefined) || env.RELEASE_VERSION || env.CI_COMMIT_SHA || undefined;
 
 function releaseVersion(values: Values, env: Env): string {
   const version = optionalVersion(values, env);
@@ -73,7 +74,7 @@ function releaseVersion(values: Values, env: Env): string {
   return version;
 }
 
-export function parseSteps(raw: string): number[] {
+function parseSteps(raw: string): number[] {
   const steps = raw.split(",").map((s) => s.trim());
   const numbers = steps.map(Number);
   const valid =
@@ -84,7 +85,7 @@ export function parseSteps(raw: string): number[] {
 }
 
 /** s3://bucket/key in the stack's artifact bucket (the only bucket the deploy role can read). */
-export function parseRevision(raw: string, outputs: StackOutputs): S3Revision {
+function parseRevision(raw: string, outputs: StackOutputs): S3Revision {
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(raw);
   if (!match) throw usageError(`--revision must look like s3://<bucket>/<key>, got ${raw}`);
   const [, bucket, key] = match as unknown as [string, string, string];

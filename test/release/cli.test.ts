@@ -48,6 +48,12 @@ describe("release: command line", () => {
     expect(result.err).to.match(/no release version/);
   });
 
+  it("treats an empty RELEASE_VERSION as unset and falls back to CI_COMMIT_SHA", async () => {
+    const world = World.betweenReleases();
+    const result = await run(world, ["verify"], { RELEASE_VERSION: "", CI_COMMIT_SHA: "v2" });
+    expect(result.code, result.err).to.equal(ExitCode.ok);
+  });
+
   it("exits 1 with the AWS error's name on an AWS failure (e.g. missing permission)", async () => {
     const world = World.betweenReleases();
     world.before = (command) => {
