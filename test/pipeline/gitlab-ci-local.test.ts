@@ -4,7 +4,7 @@
  * source, and checks that every job an active job needs is active too. Nothing is executed.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -17,8 +17,10 @@ const PROJECT = "platform/bluegreen";
  * A scratch git repository holding only the pipeline file (the simulation needs a repo and leaves
  * state in it), optionally rewritten, e.g. with the manual gates opened.
  */
+const scratchRepos: string[] = [];
 function scratchRepo(rewrite: (pipeline: string) => string = (pipeline) => pipeline): string {
   const dir = mkdtempSync(join(tmpdir(), "bluegreen-gitlab-ci-local-"));
+  scratchRepos.push(dir);
   writeFileSync(join(dir, ".gitlab-ci.yml"), rewrite(readFileSync(join(REPO_ROOT, ".gitlab-ci.yml"), "utf8")));
   const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
   git("init", "-q");
@@ -51,6 +53,7 @@ const ROLLBACKS = { "rollback:staging": "manual", "rollback:production": "manual
 describe("pipeline: simulated by gitlab-ci-local", function () {
   this.timeout(120_000);
   const repo = scratchRepo();
+  after(() => scratchRepos.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
   const defaultBranch = { CI_DEFAULT_BRANCH: "main", CI_PROJECT_PATH: PROJECT };
 
   it("merge request from this project: checks, offline gate and previews", () => {
