@@ -1,0 +1,41 @@
+/** Pack-wide invariants: metadata every policy must carry, and the per-stack config files. */
+import { expect } from "chai";
+import * as path from "node:path";
+import { loadPolicyConfig, reconcileConfig } from "../offline/config";
+import { policies } from "../policies";
+
+const MISSION_POLICIES = [
+    "iam-no-wildcard-actions",
+    "iam-no-wildcard-resources",
+    "iam-no-not-action-or-not-resource",
+    "iam-passrole-named-roles",
+    "iam-no-broad-managed-policies",
+    "iam-trust-policy",
+    "lb-deregistration-delay",
+    "lb-health-check",
+    "asg-elb-health-check",
+];
+
+describe("policy pack", () => {
+    it("gives every policy a unique kebab-case name, description, severity, level, remediation and defaulted config", () => {
+        const names = policies.map((p) => p.name);
+        expect(new Set(names).size).to.equal(names.length);
+        for (const p of policies) {
+            expect(p.name, p.name).to.match(/^[a-z0-9]+(-[a-z0-9]+)+$/);
+            expect(p.description, p.name).to.have.length.above(20);
+            expect(p.severity, p.name).to.be.oneOf(["low", "medium", "high", "critical"]);
+            expect(p.enforcementLevel, p.name).to.be.oneOf(["advisory", "mandatory"]);
+            expect(p.remediationSteps, p.name).to.have.length.above(20);
+            for (const [key, schema] of Object.entries(p.configSchema?.properties ?? {})) {
+                expect(typeof schema === "object" && schema.default !== undefined, `${p.name}.${key} has a default`).to.equal(true);
+            }
+        }
+    });
+
+    for (const stack of ["staging", "production"]) {
+        it(`has a valid ${stack} config that keeps the mission's policies mandatory`, () => {
+            const settings = reconcileConfig(policies, loadPolicyConfig(path.join(__dirname, "..", "config", `${stack}.json`)));
+            for (const name of MISSION_POLICIES) expect(settings.get(name)?.enforcementLevel, name).to.equal("mandatory");
+        });
+    }
+});
