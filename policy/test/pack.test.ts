@@ -1,5 +1,6 @@
 /** Pack-wide invariants: metadata every policy must carry, and the per-stack config files. */
 import { expect } from "chai";
+import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { loadPolicyConfig, reconcileConfig } from "../offline/config";
 import { policies } from "../policies";
@@ -38,4 +39,24 @@ describe("policy pack", () => {
             for (const name of MISSION_POLICIES) expect(settings.get(name)?.enforcementLevel, name).to.equal("mandatory");
         });
     }
+
+    it("loads as the CLI runs it: index.ts builds the PolicyPack and serves the analyzer (prints its port)", async () => {
+        // The one place index.ts is executed: in a child process, because it starts a gRPC server.
+        const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "..", "index.ts")], { stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            const port = await new Promise<string>((resolve, reject) => {
+                let out = "";
+                let err = "";
+                child.stdout.on("data", (d) => {
+                    out += d;
+                    if (/^\d+\n/.test(out)) resolve(out.trim());
+                });
+                child.stderr.on("data", (d) => (err += d));
+                child.on("exit", (code) => reject(new Error(`pack exited ${code}: ${err}`)));
+            });
+            expect(Number(port)).to.be.greaterThan(0);
+        } finally {
+            child.kill();
+        }
+    });
 });
