@@ -39,12 +39,15 @@ export const noWildcardActions = identityStatementPolicy(
     },
 );
 
-/** `*`, or an ARN whose partition, service, region or account is wildcarded. */
+/**
+ * `*`, an ARN whose partition, service, region or account is wildcarded, or one whose resource
+ * part is nothing but wildcards (`arn:aws:s3:::*` is every bucket of every account).
+ */
 export function isBroadResource(resource: string): boolean {
     if (resource === "*") return true;
     const parts = resource.split(":");
     if (parts[0] !== "arn" || parts.length < 6) return isWildcard(resource);
-    return parts.slice(1, 5).some(isWildcard);
+    return parts.slice(1, 5).some(isWildcard) || /^[*?]+(\/[*?]+)?$/.test(parts.slice(5).join(":"));
 }
 
 export const noWildcardResources = identityStatementPolicy(

@@ -14,7 +14,8 @@ interface TrustConfig {
 }
 
 function anonymous(s: Statement): boolean {
-    return s.principals !== undefined && ("*" in s.principals || (s.principals.aws ?? []).includes("*"));
+    // `{"AWS": "arn:aws:iam::*:root"}` trusts every account just like `"*"`.
+    return s.principals !== undefined && ("*" in s.principals || (s.principals.aws ?? []).some((p) => p.includes("*")));
 }
 
 function webIdentityProblems(s: Statement, subject: RegExp): string[] {

@@ -82,6 +82,10 @@ describe("iam-no-wildcard-resources", () => {
         expect(await findings(p, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" }))).to.deep.equal([]);
     });
 
+    it("rejects an ARN that is all wildcards after the account (every bucket of every account)", async () => {
+        expect(await findings(p, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::*/*" }))).to.have.length(1);
+    });
+
     it("rejects a read wildcard on * when some expanded action supports resource-level permissions", async () => {
         expect(await findings(p, inline({ Effect: "Allow", Action: "s3:Get*", Resource: "*" }))).to.have.length(1);
     });
@@ -180,6 +184,7 @@ describe("iam-trust-policy", () => {
     it("rejects trust of * and {AWS: *}", async () => {
         expect(await findings(p, res(ROLE, "a", { assumeRolePolicy: doc({ Effect: "Allow", Principal: "*", Action: "sts:AssumeRole" }) }))).to.have.length(1);
         expect(await findings(p, res(ROLE, "b", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: ["*"] }, Action: "sts:AssumeRole" }) }))).to.have.length(1);
+        expect(await findings(p, res(ROLE, "c", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::*:root" }, Action: "sts:AssumeRole" }) }))).to.have.length(1);
     });
 
     it("rejects OIDC trust without aud, without sub, or with a sub that does not pin a project path", async () => {
