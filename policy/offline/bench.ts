@@ -10,8 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { evaluate } from "./analyzer";
-import { loadPolicyConfig } from "./config";
-import { stackConfigPath } from "./cli";
+import { loadPolicyConfig, stackConfigPath } from "./config";
 import { readStackExport, REPO_ROOT } from "./sources";
 
 const ACCOUNT = "123456789012";

@@ -10,7 +10,7 @@ import { parseArgs } from "node:util";
 import packageJson from "../package.json";
 import { PACK_NAME } from "../policies";
 import { evaluate, nameFromUrn, type SourceResource, type Violation } from "./analyzer";
-import { loadPolicyConfig, PolicyConfigError, type PolicyPackConfigFile } from "./config";
+import { loadPolicyConfig, PolicyConfigError, type PolicyPackConfigFile, stackConfigPath } from "./config";
 import { InputError, readStackExport, simulate, type Source } from "./sources";
 
 const USAGE = "usage: npm run policy:check -- (--stack <name> | --stack-export <file>) [--config <policy-config.json>] [--json]";
@@ -18,11 +18,6 @@ const USAGE = "usage: npm run policy:check -- (--stack <name> | --stack-export <
 export interface Io {
     out(text: string): void;
     err(text: string): void;
-}
-
-/** The stack's own policy config, used when --config is not given. */
-export function stackConfigPath(stack: string): string {
-    return path.join(__dirname, "..", "config", `${stack}.json`);
 }
 
 interface Args {

@@ -6,6 +6,7 @@
  * ignores it), because a typo would silently leave a policy at its default level.
  */
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { EnforcementLevel, Policies, PolicyConfigSchema } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { readConfig } from "../lib/spec";
@@ -22,6 +23,11 @@ export class PolicyConfigError extends Error {}
 const LEVELS: readonly string[] = ["advisory", "mandatory", "remediate", "disabled"];
 /** A PolicyPack without its own level defaults every policy to advisory. */
 export const PACK_DEFAULT_LEVEL: EnforcementLevel = "advisory";
+
+/** A stack's own policy config: `policy/config/<stack>.json`. */
+export function stackConfigPath(stack: string): string {
+    return path.join(__dirname, "..", "config", `${stack}.json`);
+}
 
 /** Reads and shape-checks a config file; throws PolicyConfigError naming the file and the problem. */
 export function loadPolicyConfig(path: string): PolicyPackConfigFile {
