@@ -9,7 +9,7 @@ export function stackPrefix(cfg: Pick<StackConfig, "project" | "stack">): string
     return `${cfg.project}-${cfg.stack}`;
 }
 
-/** Tags every taggable resource carries (the provider adds them through defaultTags too). */
+/** Tags every taggable resource carries, so cost and ownership reports can group by stack. */
 export function stackTags(cfg: Pick<StackConfig, "project" | "stack">): Record<string, string> {
     return { Project: cfg.project, Stack: cfg.stack, ManagedBy: "pulumi" };
 }

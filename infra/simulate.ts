@@ -79,6 +79,8 @@ async function simulateOnce(stack: string, config: RawConfig): Promise<Simulated
 
     const exported = (await pulumi.runtime.runInPulumiStack(async () => defineStack(cfg))) as PipelineOutputs;
     const outputs = await resolveOutputs(exported);
+    // Let the stack's own output registration finish, as the CLI's language host does at exit.
+    await pulumi.runtime.disconnect();
     return { project, stack, config, resources, outputs };
 }
 
