@@ -27,12 +27,13 @@ import { PACK_NAME, policies as packPolicies } from "../policies";
 import { type PolicyPackConfigFile, reconcileConfig } from "./config";
 
 /** @pulumi/policy's proxy module: internal (no typings), but it is exactly what the analyzer uses. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const proxy: {
+interface ProxyModule {
     unknownCheckingProxy<T extends object>(o: T): T;
     UnknownValueError: new (...args: unknown[]) => Error;
     unknownStringValue: string;
-} = require("@pulumi/policy/proxy");
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- typed above; an import would see an empty module
+const proxy = require("@pulumi/policy/proxy") as ProxyModule;
 
 /** The sentinel the engine sends for a value not known until the update (any type). */
 export const UNKNOWN = proxy.unknownStringValue;

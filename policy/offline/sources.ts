@@ -76,8 +76,9 @@ interface Simulator {
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 export async function simulate(stack: string): Promise<Source> {
+    // Loaded at run time so the pack's TypeScript project does not compile the infra program.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const simulator: Simulator = require(path.join(REPO_ROOT, "infra", "simulate"));
+    const simulator = require(path.join(REPO_ROOT, "infra", "simulate")) as Simulator;
     try {
         const sim = await simulator.simulateStack(stack);
         return { stack: sim.stack, resources: sim.resources };
