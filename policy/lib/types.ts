@@ -38,7 +38,3 @@ export const TYPES = {
     bucketPolicy: ["aws:s3/bucketPolicy:BucketPolicy"],
     deploymentGroup: ["aws:codedeploy/deploymentGroup:DeploymentGroup"],
 } satisfies Record<string, readonly string[]>;
-
-export function isOneOf(type: string, tokens: readonly string[]): boolean {
-    return tokens.includes(type);
-}

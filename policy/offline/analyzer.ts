@@ -22,9 +22,10 @@ import type {
     ResourceValidationPolicy,
     StackValidationPolicy,
 } from "@pulumi/policy";
+import { existsSync } from "node:fs";
 import packageJson from "../package.json";
 import { PACK_NAME, policies as packPolicies } from "../policies";
-import { type PolicyPackConfigFile, reconcileConfig } from "./config";
+import { loadPolicyConfig, type PolicyPackConfigFile, reconcileConfig, stackConfigPath } from "./config";
 
 /** @pulumi/policy's proxy module: internal (no typings), but it is exactly what the analyzer uses. */
 interface ProxyModule {
@@ -63,9 +64,9 @@ export interface Violation {
 }
 
 export interface EvaluateOptions {
-    /** Stack name, for messages and the `pulumi:stack`-style tags a policy may read. */
+    /** Stack name: without `config`, its own policy/config/<stack>.json applies (if there is one). */
     stack?: string;
-    /** A parsed CrossGuard policy-config file (see loadPolicyConfig); pack defaults when absent. */
+    /** A parsed CrossGuard policy-config file (see loadPolicyConfig); else the stack's, else pack defaults. */
     config?: PolicyPackConfigFile;
     stackTags?: Record<string, string>;
     /** Run only these policies (tests); default: the whole pack. */
@@ -161,7 +162,9 @@ const typeCheck = (type: string) => (cls: unknown) => (cls as { __pulumiType?: s
 /** Evaluates every enabled policy on `resources`; throws PolicyConfigError or PolicyCrashError. */
 export async function evaluate(resources: readonly SourceResource[], opts: EvaluateOptions = {}): Promise<Violation[]> {
     const policies = opts.policies ?? packPolicies;
-    const settings = reconcileConfig(policies, opts.config);
+    const stackConfig = opts.stack === undefined ? undefined : stackConfigPath(opts.stack);
+    const config = opts.config ?? (stackConfig && existsSync(stackConfig) ? loadPolicyConfig(stackConfig) : undefined);
+    const settings = reconcileConfig(policies, config);
     const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(opts.stackTags ?? {}));
     const inputs = resources.map((r) => plain(r.inputs) as Record<string, unknown>);
     const out: Violation[] = [];

@@ -61,6 +61,12 @@ describe("analyzer emulation", () => {
         expect(await levels({ all: "advisory", probe: "mandatory" })).to.deep.equal(["mandatory"]);
     });
 
+    it("applies the stack's own policy config when given a stack and no config", async () => {
+        const http = res("aws:lb/listener:Listener", "http", { port: 80, protocol: "HTTP", defaultActions: [{ type: "forward" }] });
+        expect(await evaluate([http], { stack: "staging" })).to.deep.equal([]);
+        expect((await evaluate([http], { stack: "production" })).map((v) => v.policy)).to.deep.equal(["lb-listener-https"]);
+    });
+
     it("fails the run when a policy throws anything else (the CLI fails the preview)", async () => {
         const broken = probeResource(() => {
             throw new TypeError("bug");
