@@ -169,6 +169,8 @@ export async function evaluate(resources: readonly SourceResource[], opts: Evalu
     const inputs = resources.map((r) => plain(r.inputs) as Record<string, unknown>);
     const out: Violation[] = [];
     let stackResources: PolicyResource[] | undefined;
+    const urns = new Set(resources.map((r) => r.urn));
+    const rootUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
 
     for (const policy of policies) {
         const { enforcementLevel, properties } = settings.get(policy.name)!;
@@ -179,7 +181,10 @@ export async function evaluate(resources: readonly SourceResource[], opts: Evalu
         if ("validateStack" in policy) {
             stackResources ??= policyResources(resources, inputs);
             const args = { resources: stackResources, getConfig, stackTags, notApplicable: throwNotApplicable };
+            const first = out.length;
             await run(policy, undefined, out, () => (policy as StackValidationPolicy).validateStack(args, report()));
+            // The engine files a stack diagnostic without a URN of this stack under the root stack resource.
+            for (const v of out.slice(first)) if (v.urn === undefined || !urns.has(v.urn)) v.urn = rootUrn;
             continue;
         }
         const validations = (policy as ResourceValidationPolicy).validateResource;

@@ -28,12 +28,14 @@ describe("analyzer emulation", () => {
             description: "Probe.",
             enforcementLevel: "mandatory",
             validateStack: (args, report) => {
-                expect(args.resources[0].props.tags.a).to.equal("1");
-                report(String(args.resources[0].props.bucket));
+                expect(args.resources[1].props.tags.a).to.equal("1");
+                report(String(args.resources[1].props.bucket));
             },
         };
-        const v = await evaluate([bucket], { policies: [stack] });
-        expect(v[0]).to.include({ enforcementLevel: "advisory", urn: undefined });
+        const root = res("pulumi:pulumi:Stack", "bluegreen-test", {});
+        const v = await evaluate([root, bucket], { policies: [stack] });
+        // Like the engine, a stack diagnostic without a resource URN is filed under the root stack.
+        expect(v[0]).to.include({ enforcementLevel: "advisory", urn: root.urn });
     });
 
     it("treats notApplicable() as no diagnostic, and passes stackTags and the config with schema defaults", async () => {
