@@ -40,9 +40,12 @@ describe("policy pack", () => {
         });
     }
 
-    it("loads as the CLI runs it: index.ts builds the PolicyPack and serves the analyzer (prints its port)", async () => {
+    it("loads as the CLI runs it: @pulumi/pulumi's run-policy-pack type-checks the pack with ts-node and serves the analyzer", async () => {
         // The one place index.ts is executed: in a child process, because it starts a gRPC server.
-        const child = spawn(process.execPath, ["-r", "tsx/cjs", path.join(__dirname, "..", "index.ts")], { stdio: ["ignore", "pipe", "pipe"] });
+        // run-policy-pack is what the CLI's policy analyzer plugin runs; it prints the server's port.
+        const packDir = path.join(__dirname, "..");
+        const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+        const child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: packDir, stdio: ["ignore", "pipe", "pipe"] });
         try {
             const port = await new Promise<string>((resolve, reject) => {
                 let out = "";
