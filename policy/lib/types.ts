@@ -15,8 +15,9 @@ export const TYPES = {
     autoScalingAttachment: ["aws:autoscaling/attachment:Attachment", "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment"],
     launchTemplate: ["aws:ec2/launchTemplate:LaunchTemplate"],
     launchConfiguration: ["aws:ec2/launchConfiguration:LaunchConfiguration"],
-    instance: ["aws:ec2/instance:Instance"],
-    securityGroup: ["aws:ec2/securityGroup:SecurityGroup"],
+    /** Resources that launch an instance directly and take the same `metadataOptions`/`launchTemplate`. */
+    instance: ["aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotInstanceRequest"],
+    securityGroup: ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
     securityGroupRule: ["aws:ec2/securityGroupRule:SecurityGroupRule"],
     securityGroupIngressRule: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
     role: ["aws:iam/role:Role"],

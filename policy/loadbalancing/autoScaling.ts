@@ -15,11 +15,13 @@ interface AsgConfig {
     minimumGracePeriodSeconds: number;
 }
 
-/** Attached through its own inputs: wired target groups or a load-balancer traffic source. */
+/** Attached through its own inputs: target groups, classic load balancers or a load-balancer traffic source. */
 function attachedInline(asg: PolicyResource): boolean {
-    if ((asg.propertyDependencies.targetGroupArns ?? []).length > 0) return true;
-    const arns = asg.props.targetGroupArns;
-    if (Array.isArray(arns) && arns.length > 0) return true;
+    for (const prop of ["targetGroupArns", "loadBalancers"]) {
+        if ((asg.propertyDependencies[prop] ?? []).length > 0) return true;
+        const values = asg.props[prop];
+        if (Array.isArray(values) && values.length > 0) return true;
+    }
     const sources = asg.props.trafficSources;
     return Array.isArray(sources) && sources.some((s: Record<string, unknown>) => !s.type || /elb/i.test(String(s.type)));
 }

@@ -3,7 +3,7 @@ import { findings, res } from "./harness";
 
 describe("compute-imdsv2-required", () => {
     const p = "compute-imdsv2-required";
-    const types = ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/launchConfiguration:LaunchConfiguration", "aws:ec2/instance:Instance"];
+    const types = ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/launchConfiguration:LaunchConfiguration", "aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotInstanceRequest"];
     for (const type of types) {
         it(`rejects IMDSv1 (unset or optional) on ${type}; accepts required or a disabled endpoint`, async () => {
             expect(await findings(p, res(type, "a", {}))).to.have.length(1);
@@ -38,6 +38,8 @@ describe("compute-no-public-ingress", () => {
     });
     it("covers inline ingress and legacy SecurityGroupRule, IPv6 included", async () => {
         const inline = res(SG, "legacy", { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] });
+        const defaultSg = res("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"] }] });
+        expect(await findings(p, defaultSg)).to.have.length(1);
         const rule = res("aws:ec2/securityGroupRule:SecurityGroupRule", "r", { type: "ingress", securityGroupId: "sg-x", protocol: "tcp", fromPort: 8080, toPort: 8080, ipv6CidrBlocks: ["::/0"] });
         expect(await findings(p, [inline, rule])).to.have.length(2);
     });

@@ -49,6 +49,7 @@ describe("asg-elb-health-check", () => {
         const explicit = res(ASG, "blue-asg", { healthCheckType: "EC2", targetGroupArns: [UNKNOWN] }, { targetGroupArns: [blue] });
         expect((await findings(p, [blue, explicit]))[0]).to.include("uses EC2 health checks");
         expect(await findings(p, res(ASG, "b", { targetGroupArns: ["arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/x/1"] }))).to.have.length(1);
+        expect(await findings(p, res(ASG, "classic", { loadBalancers: ["web-elb"] }))).to.have.length(1);
     });
     it("rejects a zero grace period, and sees attachments made by a separate resource", async () => {
         const asg = res(ASG, "asg", { name: "fleet", healthCheckType: "ELB", healthCheckGracePeriod: 0 });
