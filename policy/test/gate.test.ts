@@ -1,6 +1,6 @@
 /** The offline gate (npm run policy:check), run in-process: contract, exit codes and the project's stacks. */
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { main } from "../offline/cli";
@@ -22,6 +22,8 @@ async function gate(...argv: string[]) {
 }
 
 describe("npm run policy:check", () => {
+    after(() => rmSync(tmp, { recursive: true, force: true }));
+
     for (const stack of ["staging", "production"]) {
         it(`passes the project's ${stack} stack (the real program under mocks, its policy config) with zero violations at every level`, async () => {
             const r = await gate("--stack", stack, "--json");
