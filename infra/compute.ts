@@ -112,7 +112,8 @@ export class ColorFleet extends pulumi.ComponentResource {
                 enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupPendingInstances", "GroupTerminatingInstances"],
                 tags: Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
             },
-            // The pipeline may scale the idle color; `pulumi up` must not undo that.
+            // Target tracking (and the pipeline, when it scales the idle color) moves the desired
+            // capacity; `pulumi up` must not undo that.
             { parent: this, ignoreChanges: ["desiredCapacity"] },
         );
         new aws.autoscaling.Policy(

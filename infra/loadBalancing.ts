@@ -13,6 +13,12 @@ export const HEALTH_CHECK_PATH = "/health/deep";
 /** Must stay below nginx's client keepalive_timeout (DESIGN.md decision 6). */
 export const ALB_IDLE_TIMEOUT_SECONDS = 60;
 const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+/**
+ * The release tool records its state as tags on the target groups and the production listener
+ * (release/aws/release-tags.ts), so Pulumi sets their tags at creation only and never removes
+ * that record on a later `pulumi up --refresh`.
+ */
+const RELEASE_TOOL_OWNED_TAGS = ["tags", "tagsAll"];
 
 export interface LoadBalancingArgs {
     vpcId: pulumi.Input<string>;
@@ -99,12 +105,13 @@ export class LoadBalancing extends pulumi.ComponentResource {
                     stickiness: { type: "lb_cookie", enabled: false },
                     tags: { ...tags, Color: color },
                 },
-                // protect turns an accidental replacement into a preview error instead of an outage.
-                { parent: this, protect: true },
+                // protect turns an accidental replacement into a preview error instead of an outage;
+                // the tags carry the release tool's verification record once created.
+                { parent: this, protect: true, ignoreChanges: RELEASE_TOOL_OWNED_TAGS },
             );
         }
 
-        const pipelineOwned: pulumi.CustomResourceOptions = { parent: this, ignoreChanges: ["defaultActions"] };
+        const pipelineOwned: pulumi.CustomResourceOptions = { parent: this, ignoreChanges: ["defaultActions", ...RELEASE_TOOL_OWNED_TAGS] };
         const forwardWeighted = (blueWeight: number): aws.types.input.lb.ListenerDefaultAction => ({
             type: "forward",
             forward: {

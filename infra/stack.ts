@@ -53,9 +53,9 @@ export function defineStack(cfg: StackConfig): PipelineOutputs {
         applicationArn: deployment.application.arn,
         deploymentGroupArns: COLORS.map((c) => deployment.groups[c].arn),
         deploymentConfigArn: pulumi.interpolate`arn:${account.partition}:codedeploy:${cfg.region}:${account.accountId}:deploymentconfig:${DEPLOYMENT_CONFIG_NAME}`,
-        listenerArns: [lb.productionListener.arn, lb.testListener.arn],
+        productionListenerArn: lb.productionListener.arn,
+        testListenerArn: lb.testListener.arn,
         targetGroupArns: COLORS.map((c) => lb.targetGroups[c].arn),
-        autoScalingGroupArns: COLORS.map((c) => fleets[c].group.arn),
         alarmArns: alarms.all.map((a) => a.arn),
     });
 

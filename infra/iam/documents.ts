@@ -21,17 +21,25 @@ export interface PolicyDocument {
 
 const document = (...statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 
-/** Read-only calls the release tool needs that support no resource-level permissions. */
+/** Read-only calls the release tool makes that AWS authorizes only on `*`. */
 export const DESCRIBE_ONLY_ACTIONS = [
     "elasticloadbalancing:DescribeListeners",
-    "elasticloadbalancing:DescribeRules",
-    "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
     "elasticloadbalancing:DescribeTags",
-    "autoscaling:DescribeAutoScalingGroups",
     "codedeploy:ListDeploymentTargets",
     "codedeploy:BatchGetDeploymentTargets",
-    "codedeploy:GetDeploymentTarget",
+];
+
+/**
+ * Actions CodeDeploy checks on the caller of CreateDeployment beyond the call itself (it registers
+ * the revision and reads the deployment config on the caller's behalf), plus reading back an
+ * uploaded revision. The release tool never calls these directly.
+ */
+export const CALLER_ACTIONS_IMPLIED_BY_CODEDEPLOY = [
+    "s3:GetObject",
+    "codedeploy:RegisterApplicationRevision",
+    "codedeploy:GetApplicationRevision",
+    "codedeploy:GetDeploymentConfig",
 ];
 
 /** Trust for an AWS service, limited to calls made on behalf of this account (confused deputy). */
@@ -103,41 +111,36 @@ export interface DeployPolicyArgs {
     applicationArn: pulumi.Input<string>;
     deploymentGroupArns: pulumi.Input<string>[];
     deploymentConfigArn: pulumi.Input<string>;
-    listenerArns: pulumi.Input<string>[];
+    productionListenerArn: pulumi.Input<string>;
+    testListenerArn: pulumi.Input<string>;
     targetGroupArns: pulumi.Input<string>[];
-    autoScalingGroupArns: pulumi.Input<string>[];
     alarmArns: pulumi.Input<string>[];
 }
 
-/** The GitLab release jobs' permissions: this stack's bucket prefix, groups, listeners and alarms. */
+/**
+ * The GitLab release jobs' permissions: exactly the calls the release tool makes (a test checks
+ * both directions against release/), on this stack's bucket prefix, groups, listeners and alarms.
+ */
 export function deployPolicy(args: DeployPolicyArgs): PolicyDocument {
     return document(
-        { Sid: "UploadAndReadRevisions", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"], Resource: args.revisionObjectsArn },
+        { Sid: "UploadAndReadRevisions", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: args.revisionObjectsArn },
         {
             Sid: "RegisterRevisions",
             Effect: "Allow",
-            Action: ["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision", "codedeploy:GetApplication"],
+            Action: ["codedeploy:RegisterApplicationRevision", "codedeploy:GetApplicationRevision"],
             Resource: args.applicationArn,
         },
         {
             Sid: "DeployToColorGroups",
             Effect: "Allow",
-            Action: [
-                "codedeploy:CreateDeployment",
-                "codedeploy:GetDeployment",
-                "codedeploy:GetDeploymentGroup",
-                "codedeploy:ListDeployments",
-                "codedeploy:ListDeploymentInstances",
-                "codedeploy:GetDeploymentInstance",
-                "codedeploy:BatchGetDeploymentInstances",
-            ],
+            Action: ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup"],
             Resource: args.deploymentGroupArns,
         },
         { Sid: "ReadDeploymentConfig", Effect: "Allow", Action: "codedeploy:GetDeploymentConfig", Resource: args.deploymentConfigArn },
-        { Sid: "ShiftTraffic", Effect: "Allow", Action: "elasticloadbalancing:ModifyListener", Resource: args.listenerArns },
-        // The release tool records a verified revision as a tag on the idle target group.
-        { Sid: "RecordVerification", Effect: "Allow", Action: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"], Resource: args.targetGroupArns },
-        { Sid: "ScaleColorFleets", Effect: "Allow", Action: ["autoscaling:UpdateAutoScalingGroup", "autoscaling:SetDesiredCapacity"], Resource: args.autoScalingGroupArns },
+        { Sid: "ShiftTraffic", Effect: "Allow", Action: "elasticloadbalancing:ModifyListener", Resource: [args.productionListenerArn, args.testListenerArn] },
+        // The release tool keeps its state in tags: the verified revision on each target group,
+        // the color to roll back to on the production listener.
+        { Sid: "RecordReleaseState", Effect: "Allow", Action: "elasticloadbalancing:AddTags", Resource: [...args.targetGroupArns, args.productionListenerArn] },
         { Sid: "WatchRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: args.alarmArns },
         { Sid: "DescribeOnly", Effect: "Allow", Action: DESCRIBE_ONLY_ACTIONS, Resource: "*" },
     );

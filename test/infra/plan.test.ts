@@ -11,7 +11,7 @@ describe("npm run plan", () => {
         expect(run.status, run.stderr).to.equal(0);
         expect(run.stdout).to.match(/=== stack bluegreen\/staging: \d+ resources/);
         expect(run.stdout).to.include("├─ lb  bluegreen:loadbalancing:LoadBalancing");
-        expect(run.stdout).to.match(/lb-production {2}aws:lb\/listener:Listener {2}\[ignores changes to defaultActions\]/);
+        expect(run.stdout).to.match(/lb-production {2}aws:lb\/listener:Listener {2}\[ignores changes to defaultActions, tags, tagsAll\]/);
         const dotenv = run.stdout.split("--- outputs (dotenv report) ---\n")[1].trim().split("\n");
         expect(dotenv.map((l) => l.split("=")[0])).to.include.members(["AWS_REGION", "ALB_LISTENER_ARN", "ROLLBACK_ALARM_NAMES"]);
         expect(run.stdout).to.not.include("production:");
