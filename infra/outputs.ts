@@ -2,7 +2,7 @@
  * The stack outputs ARE the pipeline's variables (DESIGN.md decision 3): UPPER_SNAKE names the
  * jobs use verbatim, single-line values with nothing to quote, no secrets, at most 20.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 export const PIPELINE_OUTPUT_NAMES = [
     "AWS_REGION",
@@ -24,7 +24,4 @@ export const PIPELINE_OUTPUT_NAMES = [
 
 export type PipelineOutputName = (typeof PIPELINE_OUTPUT_NAMES)[number];
 export type PipelineOutputs = Record<PipelineOutputName, pulumi.Output<string>>;
-
-/** What a dotenv value may hold: no quotes, spaces, `$`, `#` or line breaks to escape. */
-export const DOTENV_SAFE_VALUE = /^[A-Za-z0-9_.,:/@+=-]+$/;
 

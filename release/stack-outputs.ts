@@ -1,28 +1,13 @@
+import { PIPELINE_OUTPUT_NAMES } from "../infra/outputs";
 import { usageError } from "./errors";
 
 /**
- * The stack outputs the pipeline and this tool read from the environment (DESIGN decision 3).
- * The Pulumi program exports exactly these names; the pipeline turns them into a dotenv report.
- * The pipeline test cross-checks .gitlab-ci.yml against this list, so renaming an output here or
- * there breaks a test rather than a release.
+ * The stack outputs the pipeline and this tool read from the environment (DESIGN decision 3):
+ * the list the Pulumi program exports (infra/outputs.ts), so the two cannot drift apart. The
+ * pipeline test cross-checks .gitlab-ci.yml against it, so renaming an output breaks a test
+ * rather than a release.
  */
-export const STACK_OUTPUT_NAMES = [
-  "AWS_REGION",
-  "ALB_DNS_NAME",
-  "ALB_LISTENER_ARN",
-  "TEST_LISTENER_ARN",
-  "TEST_LISTENER_URL",
-  "BLUE_TARGET_GROUP_ARN",
-  "GREEN_TARGET_GROUP_ARN",
-  "BLUE_ASG_NAME",
-  "GREEN_ASG_NAME",
-  "CODEDEPLOY_APPLICATION_NAME",
-  "BLUE_DEPLOYMENT_GROUP",
-  "GREEN_DEPLOYMENT_GROUP",
-  "CODEDEPLOY_S3_BUCKET",
-  "DEPLOY_ROLE_ARN",
-  "ROLLBACK_ALARM_NAMES",
-] as const;
+export const STACK_OUTPUT_NAMES = PIPELINE_OUTPUT_NAMES;
 export type StackOutputName = (typeof STACK_OUTPUT_NAMES)[number];
 
 export interface ColorResources {
