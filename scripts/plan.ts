@@ -1,14 +1,16 @@
 /**
  * `npm run plan [-- --stack <name>]`: the local main job. Runs the program under mocks with each
  * stack's real config (both stacks by default) and prints what `pulumi preview` would declare,
- * the outputs as the pipeline's dotenv report carries them, and the policy verdicts.
- * Needs no cloud account.
+ * the outputs as the pipeline's dotenv report carries them, and the policy verdicts. Exits 1
+ * when a mandatory policy is violated, 2 on bad usage or config. Needs no cloud account.
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
 import { renderResourceTree } from "../infra/resourceTree";
 import { simulateStack } from "../infra/simulate";
 import { knownStacks } from "../infra/stackFiles";
+import { evaluate, renderVerdicts } from "../policy/offline";
+import { stackOutputsToDotenv } from "../release/dotenv";
 
 async function main(): Promise<number> {
     let stacks: string[];
@@ -19,6 +21,7 @@ async function main(): Promise<number> {
         console.error(`plan: ${(err as Error).message}\nusage: npm run plan [-- --stack <name>]...`);
         return 2;
     }
+    let failed = false;
     for (const stack of stacks) {
         process.stderr.write(`plan: running the ${stack} program under mocks...\n`);
         let sim;
@@ -32,9 +35,13 @@ async function main(): Promise<number> {
         console.log(`\n=== stack ${sim.project}/${stack}: ${sim.resources.length} resources (${custom} cloud resources, ${sim.resources.length - custom} components) ===\n`);
         console.log(renderResourceTree(sim.resources));
         console.log(`\n--- outputs (dotenv report) ---`);
-        for (const [key, value] of Object.entries(sim.outputs)) console.log(`${key}=${value}`);
+        process.stdout.write(stackOutputsToDotenv(sim.outputs));
+        console.log(`\n--- policy verdicts (policy/config/${stack}.json) ---`);
+        const violations = await evaluate(sim.resources, { stack });
+        console.log(renderVerdicts(violations, sim.resources));
+        if (violations.some((v) => v.enforcementLevel === "mandatory")) failed = true;
     }
-    return 0;
+    return failed ? 1 : 0;
 }
 
 main().then((code) => process.exit(code));

@@ -7,10 +7,9 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import packageJson from "../package.json";
-import { PACK_NAME } from "../policies";
-import { evaluate, nameFromUrn, type SourceResource, type Violation } from "./analyzer";
+import { evaluate, type Violation } from "./analyzer";
 import { loadPolicyConfig, PolicyConfigError, type PolicyPackConfigFile, stackConfigPath } from "./config";
+import { renderVerdicts } from "./render";
 import { InputError, readStackExport, simulate, type Source } from "./sources";
 
 const USAGE = "usage: npm run policy:check -- (--stack <name> | --stack-export <file>) [--config <policy-config.json>] [--json]";
@@ -43,22 +42,6 @@ function parse(argv: string[]): Args {
     return { stack: values.stack, stackExport: values["stack-export"], config: values.config, json: values.json ?? false };
 }
 
-function render(violations: Violation[], resources: readonly SourceResource[]): string {
-    const pack = `${PACK_NAME}@v${packageJson.version}`;
-    if (violations.length === 0) return `Policies:\n    ✅ ${pack} (local: policy)\n\nNo policy violations.`;
-    const types = new Map(resources.map((r) => [r.urn, r.type]));
-    const lines = ["Policies:", `    ${violations.some((v) => v.enforcementLevel === "mandatory") ? "❌" : "⚠️"} ${pack} (local: policy)`];
-    for (const v of violations) {
-        const where = v.urn ? `  (${types.get(v.urn) ?? "?"}: ${nameFromUrn(v.urn)})` : "";
-        lines.push(`        - [${v.enforcementLevel}]  ${v.policy}${where}`);
-        for (const line of v.message.split("\n")) lines.push(`          ${line}`);
-        if (v.urn) lines.push(`          ${v.urn}`);
-    }
-    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory").length;
-    lines.push("", `${mandatory} mandatory, ${violations.length - mandatory} advisory violation(s).`);
-    return lines.join("\n");
-}
-
 export async function main(argv: string[], io: Io): Promise<number> {
     let args: Args;
     let source: Source;
@@ -88,7 +71,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         const report = violations.map((v) => ({ policy: v.policy, enforcementLevel: v.enforcementLevel, urn: v.urn ?? null, message: v.message }));
         io.out(JSON.stringify({ violations: report }, null, 2));
     } else {
-        io.out(render(violations, source.resources));
+        io.out(renderVerdicts(violations, source.resources));
     }
     return violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }

@@ -8,3 +8,4 @@
 export { evaluate, PolicyCrashError, type EvaluateOptions, type SourceResource, type Violation } from "./analyzer";
 export { loadPolicyConfig, PolicyConfigError, stackConfigPath, type PolicyPackConfigFile } from "./config";
 export { readStackExport, InputError } from "./sources";
+export { renderVerdicts } from "./render";
