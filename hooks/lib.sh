@@ -121,7 +121,7 @@ as_app_user() {
 pm2_cli() {
   as_app_user env PATH="$PATH" PM2_HOME="$PM2_HOME" BLUEGREEN_ROOT="$BLUEGREEN_ROOT" \
     BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" BLUEGREEN_APP_PORTS="$BLUEGREEN_APP_PORTS" \
-    "$PM2_BIN" "$@"
+    BLUEGREEN_READY_TIMEOUT="$BLUEGREEN_READY_TIMEOUT" "$PM2_BIN" "$@"
 }
 
 # --- nginx ----------------------------------------------------------------------------------
@@ -169,8 +169,14 @@ nginx_restore_site() {
 
 # Apply a site config that passes `nginx -t`: graceful reload (old workers finish their
 # requests), never a restart; start nginx only if it is not running at all (fresh host).
+# An unchanged site is not reloaded: a reload makes the old workers close their idle client
+# keep-alive connections, and a client that sends on one at that instant sees a reset.
 nginx_apply_site() {
   local candidate="$1"
+  if nginx_running && cmp -s "$candidate" "$BLUEGREEN_NGINX_SITE"; then
+    log "nginx site unchanged: no reload"
+    return 0
+  fi
   nginx_try_site "$candidate" || return 1
   rm -f "$BLUEGREEN_NGINX_SITE.previous"
   if nginx_running; then

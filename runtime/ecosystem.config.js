@@ -8,6 +8,8 @@ const path = require("node:path");
 
 const root = process.env.BLUEGREEN_ROOT || "/opt/bluegreen";
 const logDir = process.env.BLUEGREEN_LOG_DIR || "/var/log/bluegreen";
+// The same bound the hooks give a process to answer /health/deep (BLUEGREEN_READY_TIMEOUT).
+const readyTimeoutMs = 1000 * Number(process.env.BLUEGREEN_READY_TIMEOUT || 30);
 const ports = (process.env.BLUEGREEN_APP_PORTS || "3001 3002 3003 3004").split(/\s+/).filter(Boolean);
 const current = path.join(root, "current");
 
@@ -22,7 +24,7 @@ module.exports = {
     // Online only once the app sends process.send('ready') after listen(); the hooks also probe
     // /health/deep themselves before moving on to the next process.
     wait_ready: true,
-    listen_timeout: 15000,
+    listen_timeout: readyTimeoutMs,
     // SIGINT first; SIGKILL only after this, which is longer than the app's 8 s drain bound.
     kill_timeout: 10000,
     autorestart: true,
