@@ -197,10 +197,6 @@ process_name() {
   printf 'bluegreen-%s\n' "$1"
 }
 
-pm2_knows() {
-  pm2_cli jlist 2>/dev/null | grep -q "\"name\":\"$(process_name "$1")\""
-}
-
 # Wait until the process on <port> answers /health/deep and serves <version>.
 wait_process_ready() {
   local port="$1" version="$2" deadline=$((SECONDS + BLUEGREEN_READY_TIMEOUT))
@@ -218,16 +214,12 @@ wait_process_ready() {
 }
 
 # (Re)start the process on <port> from the release `current` points to, then wait for it.
-# An existing process is restarted by PM2 (SIGINT, drain, start); the others keep serving.
+# PM2 restarts an existing process (SIGINT, drain, start) or starts a missing one (first install);
+# the other processes keep serving meanwhile. One PM2 CLI call: each costs a Node start-up.
 replace_process() {
   local port="$1" version="$2" name
   name="$(process_name "$port")"
-  if pm2_knows "$port"; then
-    log "replacing $name with $version"
-    pm2_cli reload "$name" >/dev/null || return 1
-  else
-    log "starting $name with $version"
-    pm2_cli start "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
-  fi
+  log "replacing $name with $version"
+  pm2_cli startOrReload "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
   wait_process_ready "$port" "$version"
 }
