@@ -44,15 +44,11 @@ export class ConstantLoad {
   }
 
   start(): void {
-    const perTick = (this.options.ratePerSecond * TICK_MS) / 1000;
-    let owed = 0;
+    // Issue whatever the schedule says is due by now, so ticks the event loop delivers late
+    // (or not at all) do not lower the rate.
     this.timer = setInterval(() => {
-      // Catch up on ticks the event loop delivered late, so the rate holds.
-      owed += perTick;
-      while (owed >= 1 && this.issued < this.options.maxRequests) {
-        owed -= 1;
-        this.fire(this.issued++ % this.options.nonKeepAliveEvery === 0);
-      }
+      const due = Math.min(this.options.maxRequests, Math.floor((this.nowMs() * this.options.ratePerSecond) / 1000));
+      while (this.issued < due) this.fire(this.issued++ % this.options.nonKeepAliveEvery === 0);
     }, TICK_MS);
   }
 

@@ -2,8 +2,9 @@
  * `npm run bench:release -- --releases <n> [--json] [--naive]`
  *
  * Builds the bundle, deploys it into a sandbox host (real nginx + PM2, high ports, temp dir),
- * puts constant HTTP load through nginx, measures a steady window, then releases n successive
- * versions under the same load: with the CodeDeploy hooks (default) or the naive way (--naive).
+ * puts constant HTTP load through nginx and releases n successive versions under it, with the
+ * CodeDeploy hooks (default) or the naive way (--naive). Steady state is measured in a window
+ * before and one after the releases.
  * stdout: one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms"} with
  * --json, else a short table; progress on stderr. The per-second series for the chart goes to
  * .bench/<mode>.json. Bounded by --max-seconds and --max-requests; localhost only.
@@ -142,9 +143,14 @@ async function main(): Promise<void> {
       progress(`release ${i}/${releaseCount} done in ${((endMs - startMs) / 1000).toFixed(1)}s, ${load.samples.length} responses so far`);
     }
     const releasesEndMs = load.nowMs();
+    // A second steady window after the releases: on a shared machine, noise from elsewhere
+    // then weighs on the baseline as much as on the release phase.
+    await sleep(steadySeconds * 1000);
+    const afterEndMs = load.nowMs();
     await load.stop();
 
-    const steady = sortedCopy(window(load.samples, WARMUP_MS, steadyEndMs).map((sample) => sample.latencyMs));
+    const steadySamples = [...window(load.samples, WARMUP_MS, steadyEndMs), ...window(load.samples, releasesEndMs, afterEndMs)];
+    const steady = sortedCopy(steadySamples.map((sample) => sample.latencyMs));
     const during = window(load.samples, steadyEndMs, releasesEndMs);
     const duringLatency = sortedCopy(during.map((sample) => sample.latencyMs));
     const failures: Record<string, number> = {};
