@@ -1,0 +1,15 @@
+/** Names shared by every component, so a resource's name tells which stack and color it serves. */
+import type { StackConfig } from "./config";
+
+export const COLORS = ["blue", "green"] as const;
+export type Color = (typeof COLORS)[number];
+
+/** `bluegreen-staging`: the prefix for names AWS shows in consoles and metrics. */
+export function stackPrefix(cfg: Pick<StackConfig, "project" | "stack">): string {
+    return `${cfg.project}-${cfg.stack}`;
+}
+
+/** Tags every taggable resource carries, so cost and ownership reports can group by stack. */
+export function stackTags(cfg: Pick<StackConfig, "project" | "stack">): Record<string, string> {
+    return { Project: cfg.project, Stack: cfg.stack, ManagedBy: "pulumi" };
+}

@@ -1,0 +1,117 @@
+/**
+ * Runs the real program for one stack under Pulumi's mocks, with that stack's real config, and
+ * records every resource it registers: the offline twin of `pulumi preview` that `npm run plan`,
+ * the offline policy gate and the tests share. No cloud account, no Pulumi CLI.
+ *
+ * Mocks return plausible ids and ARNs (infra/fakeCloud.ts); everything else a resource carries is
+ * exactly what the program declared.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parseStackConfig, type RawConfig } from "./config";
+import { FakeCloud } from "./fakeCloud";
+import { PIPELINE_OUTPUT_NAMES, type PipelineOutputs } from "./outputs";
+import { defineStack } from "./stack";
+import { projectName, readStackConfig } from "./stackFiles";
+
+export interface SimulatedResource {
+    urn: string;
+    type: string;
+    name: string;
+    custom: boolean;
+    parent?: string;
+    inputs: Record<string, any>;
+    dependencies: string[];
+    propertyDependencies: Record<string, string[]>;
+    protect: boolean;
+    ignoreChanges: string[];
+}
+
+export interface SimulatedStack {
+    project: string;
+    stack: string;
+    config: RawConfig;
+    resources: SimulatedResource[];
+    outputs: Record<string, string>;
+}
+
+/** The slice of the gRPC request the mock monitor receives that we record. */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getObject(): unknown;
+    getProtect(): boolean | undefined;
+    getDependenciesList(): string[];
+    getIgnorechangesList(): string[];
+    getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
+}
+type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
+interface Monitor {
+    registerResource(req: RegisterRequest, cb: Callback): void;
+}
+
+// The Pulumi runtime is process-global: simulations must not overlap.
+let queue: Promise<unknown> = Promise.resolve();
+
+export function simulateStack(stack: string, options: { config?: RawConfig } = {}): Promise<SimulatedStack> {
+    const run = queue.then(() => simulateOnce(stack, options.config ?? readStackConfig(stack)));
+    queue = run.catch(() => undefined);
+    return run;
+}
+
+async function simulateOnce(stack: string, config: RawConfig): Promise<SimulatedStack> {
+    const project = projectName();
+    // Validate first, so bad config fails with the config message rather than inside the runtime.
+    const cfg = parseStackConfig(project, stack, config);
+    const cloud = new FakeCloud(cfg.region);
+    await pulumi.runtime.setMocks(cloud, project, stack, false);
+    pulumi.runtime.setAllConfig(config);
+
+    const resources: SimulatedResource[] = [];
+    const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) =>
+        register(req, (err, resp) => {
+            if (!err && resp) resources.push(record(req, resp.getUrn()));
+            cb(err, resp);
+        });
+
+    const exported = (await pulumi.runtime.runInPulumiStack(async () => defineStack(cfg))) as PipelineOutputs;
+    const outputs = await resolveOutputs(exported);
+    // Let the stack's own output registration finish, as the CLI's language host does at exit.
+    await pulumi.runtime.disconnect();
+    return { project, stack, config, resources, outputs };
+}
+
+function record(req: RegisterRequest, urn: string): SimulatedResource {
+    const propertyDependencies: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((deps, key) => {
+        propertyDependencies[key] = deps.getUrnsList();
+    });
+    return {
+        urn,
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        parent: req.getParent() || undefined,
+        inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
+        dependencies: req.getDependenciesList(),
+        propertyDependencies,
+        protect: req.getProtect() ?? false,
+        ignoreChanges: req.getIgnorechangesList(),
+    };
+}
+
+async function resolveOutputs(exported: PipelineOutputs): Promise<Record<string, string>> {
+    const values = await new Promise<Record<string, unknown>>((resolve) => pulumi.output(exported).apply((v) => resolve(v as Record<string, unknown>)));
+    const outputs: Record<string, string> = {};
+    for (const name of Object.keys(values)) {
+        const value = values[name];
+        if (typeof value !== "string") throw new Error(`stack output ${name} resolved to ${JSON.stringify(value)}, not a string`);
+        outputs[name] = value;
+    }
+    const missing = PIPELINE_OUTPUT_NAMES.filter((n) => !(n in outputs));
+    if (missing.length) throw new Error(`stack outputs missing: ${missing.join(", ")}`);
+    return outputs;
+}
