@@ -28,6 +28,7 @@ roll_back() {
 }
 
 log "starting release $version from $staged (previous: ${previous:-none})"
+ensure_pm2_daemon
 switch_link "$CURRENT_LINK" "$staged"
 for port in "${APP_PORTS[@]}"; do
   replaced+=("$port")

@@ -19,6 +19,7 @@
 #   BLUEGREEN_NGINX_SERVICE nginx               systemd unit used to start a stopped nginx ("" = run the binary)
 #   BLUEGREEN_KEEP_RELEASES 3                   previous releases kept besides the current one
 #   BLUEGREEN_READY_TIMEOUT 30                  seconds one process may take to answer /health/deep
+#   BLUEGREEN_TOOL_NICE     10                  CPU niceness of the PM2 CLI calls (each is a Node start-up)
 #
 # Needs on the host: bash, coreutils, curl, nginx, node >= 22 and pm2 on PATH, runuser (util-linux).
 
@@ -37,6 +38,7 @@
 : "${BLUEGREEN_NGINX_SERVICE=nginx}"
 : "${BLUEGREEN_KEEP_RELEASES:=3}"
 : "${BLUEGREEN_READY_TIMEOUT:=30}"
+: "${BLUEGREEN_TOOL_NICE:=10}"
 
 # The unpacked revision these hooks belong to (CodeDeploy runs them from its deployment archive).
 BUNDLE_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -117,11 +119,30 @@ as_app_user() {
   fi
 }
 
-# PM2 CLI as the app user, with what the ecosystem file reads from the environment.
-pm2_cli() {
-  as_app_user env PATH="$PATH" PM2_HOME="$PM2_HOME" BLUEGREEN_ROOT="$BLUEGREEN_ROOT" \
+# PM2 CLI as the app user at CPU niceness <n>, with what the ecosystem file reads from the
+# environment.
+pm2_cli_at() {
+  local niceness="$1"
+  shift
+  as_app_user nice -n "$niceness" env PATH="$PATH" PM2_HOME="$PM2_HOME" BLUEGREEN_ROOT="$BLUEGREEN_ROOT" \
     BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" BLUEGREEN_APP_PORTS="$BLUEGREEN_APP_PORTS" \
     BLUEGREEN_READY_TIMEOUT="$BLUEGREEN_READY_TIMEOUT" "$PM2_BIN" "$@"
+}
+
+# The release tooling yields the CPU to the processes serving traffic: on a small instance a
+# CLI start-up competing with them shows up in the latency of the requests in flight.
+pm2_cli() {
+  pm2_cli_at "$BLUEGREEN_TOOL_NICE" "$@"
+}
+
+# PM2's daemon spawns the app processes, which inherit its priority: make sure it runs, started
+# at normal priority. On EC2 the pm2-bluegreen systemd unit has started it at boot already.
+ensure_pm2_daemon() {
+  local pid_file="$PM2_HOME/pm2.pid"
+  if ! [[ -s $pid_file ]] || ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+    log "PM2 daemon not running: starting it"
+    pm2_cli_at 0 ping >/dev/null
+  fi
 }
 
 # --- nginx ----------------------------------------------------------------------------------
