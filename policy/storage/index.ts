@@ -1,0 +1,4 @@
+/** Storage: the artifact bucket CodeDeploy installs from. */
+import { bucketProtection } from "./buckets";
+
+export const storagePolicies = [bucketProtection];

@@ -1,0 +1,33 @@
+/**
+ * Exit codes of the release tool. CI jobs and the runbook rely on them, so they are fixed:
+ *   0  done (or nothing to do: already in the requested state)
+ *   1  a release check failed: deployment failed, verification failed, or a switch was aborted
+ *      and production traffic was put back where it was
+ *   2  bad usage or missing/malformed stack outputs: nothing was changed
+ *   3  refused: a precondition does not hold (idle color not verified, a switch is half-way,
+ *      another run changed the listener under us); nothing was changed by this run
+ *   4  needs a human: a switch was aborted and restoring the previous weights failed as well
+ */
+export const ExitCode = {
+  ok: 0,
+  checkFailed: 1,
+  usage: 2,
+  refused: 3,
+  manualInterventionRequired: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An expected failure with the exit code it maps to; anything else is a bug or an AWS error. */
+export class ReleaseError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+  ) {
+    super(message);
+    this.name = "ReleaseError";
+  }
+}
+
+export const usageError = (message: string) => new ReleaseError(message, ExitCode.usage);
+export const refused = (message: string) => new ReleaseError(message, ExitCode.refused);
+export const checkFailed = (message: string) => new ReleaseError(message, ExitCode.checkFailed);

@@ -1,0 +1,117 @@
+import { expect } from "chai";
+import { ExitCode } from "../../release/errors";
+import { PRODUCTION_LISTENER, World } from "./fake-aws";
+import { run } from "./run";
+
+const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
+const deployV3 = (world: World, ...extra: string[]) => run(world, ["deploy", "--revision", REVISION, "--poll", "5", ...extra]);
+
+describe("release deploy", () => {
+  it("deploys to the idle color's group and reports progress until it succeeds", async () => {
+    const world = World.betweenReleases("blue");
+    world.nextDeploymentScript = ["Created", "InProgress", "InProgress", "Succeeded"];
+    const result = await deployV3(world, "--version", "v3");
+    expect(result.code).to.equal(ExitCode.ok);
+    expect(world.lastAttempted.green).to.equal("d-NEW00001");
+    expect(world.lastAttempted.blue).to.equal("d-LIVE00001");
+    const out = result.out.join("\n");
+    expect(out).to.include(`green: created deployment d-NEW00001 of ${REVISION} in bluegreen-staging-green`);
+    expect(out).to.match(/d-NEW00001: InProgress — instances pending 0, in progress 2/);
+    expect(out).to.include("deployment d-NEW00001 to green succeeded");
+    // The same progress line twice in a row is printed once.
+    expect(result.out.filter((l) => l.includes("InProgress")).length).to.equal(1);
+    expect(result.elapsedMs).to.equal(15_000);
+  });
+
+  it("deploys to blue when green is live", async () => {
+    const world = World.betweenReleases("green");
+    expect((await deployV3(world)).code).to.equal(ExitCode.ok);
+    expect(world.lastAttempted.blue).to.equal("d-NEW00001");
+  });
+
+  it("fails with CodeDeploy's error details and the failing lifecycle events", async () => {
+    const world = World.betweenReleases("blue");
+    world.nextDeploymentScript = ["InProgress", "Failed"];
+    world.nextFailedTargets = [
+      {
+        instanceTarget: {
+          targetId: "i-0abc",
+          status: "Failed",
+          lifecycleEvents: [
+            { lifecycleEventName: "ApplicationStart", status: "Succeeded" },
+            {
+              lifecycleEventName: "ValidateService",
+              status: "Failed",
+              diagnostics: {
+                errorCode: "ScriptFailed",
+                scriptName: "hooks/validate-service.sh",
+                message: "Script at specified location: hooks/validate-service.sh run as user root failed with exit code 1",
+                logTail: "[stdout] port 3002: /version serves v2, expected v3\n",
+              },
+            },
+          ],
+        },
+      },
+    ];
+    const result = await deployV3(world);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.include("deployment d-NEW00001 to green ended Failed");
+    expect(result.err).to.include("CodeDeploy error HEALTH_CONSTRAINTS: The overall deployment failed");
+    expect(result.err).to.include("instance i-0abc: ValidateService failed (ScriptFailed, hooks/validate-service.sh)");
+    expect(result.err).to.include("| [stdout] port 3002: /version serves v2, expected v3");
+    expect(result.err).not.to.include("ApplicationStart");
+  });
+
+  it("fails on a stopped deployment even without failed instances", async () => {
+    const world = World.betweenReleases("blue");
+    world.nextDeploymentScript = ["Stopped"];
+    const result = await deployV3(world);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.include("ended Stopped");
+  });
+
+  it("gives up waiting after --timeout, and a re-run waits on the same deployment", async () => {
+    const world = World.betweenReleases("blue");
+    world.nextDeploymentScript = ["InProgress", "InProgress", "InProgress", "InProgress", "Succeeded"];
+    const first = await deployV3(world, "--timeout", "10");
+    expect(first.code).to.equal(ExitCode.checkFailed);
+    expect(first.err).to.match(/still InProgress after 10s; re-run deploy/);
+
+    const second = await deployV3(world);
+    expect(second.code).to.equal(ExitCode.ok);
+    expect(world.count("CodeDeploy.CreateDeployment")).to.equal(1);
+    expect(second.out.join("\n")).to.include("deployment d-NEW00001 of " + REVISION + " is InProgress; not starting another");
+  });
+
+  it("is a no-op when the idle color already runs that revision", async () => {
+    const world = World.betweenReleases("blue");
+    const result = await run(world, ["deploy", "--revision", "s3://bluegreen-staging-artifacts/revisions/v2/bluegreen-revision.zip"]);
+    expect(result.code).to.equal(ExitCode.ok);
+    expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
+  });
+
+  it("deploys again after a failed deployment of the same revision", async () => {
+    const world = World.betweenReleases("blue");
+    world.deployed("green", "d-FAILED003", "revisions/v3/bluegreen-revision.zip", "Failed");
+    expect((await deployV3(world)).code).to.equal(ExitCode.ok);
+    expect(world.count("CodeDeploy.CreateDeployment")).to.equal(1);
+  });
+
+  it("refuses when another revision is being deployed to the idle color", async () => {
+    const world = World.betweenReleases("blue");
+    world.deployed("green", "d-OTHER0004", "revisions/v9/bluegreen-revision.zip", "InProgress");
+    const result = await deployV3(world);
+    expect(result.code).to.equal(ExitCode.refused);
+    expect(result.err).to.match(/busy with d-OTHER0004 \(s3:\/\/bluegreen-staging-artifacts\/revisions\/v9\/bluegreen-revision.zip, InProgress\)/);
+    expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
+  });
+
+  it("refuses while production traffic is split", async () => {
+    const world = World.betweenReleases("blue");
+    world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };
+    const result = await deployV3(world);
+    expect(result.code).to.equal(ExitCode.refused);
+    expect(result.err).to.match(/traffic is split \(blue 90 \/ green 10\)/);
+    expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
+  });
+});

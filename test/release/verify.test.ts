@@ -1,0 +1,62 @@
+import { expect } from "chai";
+import { ExitCode } from "../../release/errors";
+import { PRODUCTION_LISTENER, TEST_LISTENER, World, targetGroupArn } from "./fake-aws";
+import { run } from "./run";
+
+describe("release verify", () => {
+  it("checks the idle color and records the verification on its target group", async () => {
+    const world = World.betweenReleases("blue");
+    delete world.tags[targetGroupArn("green")];
+    const result = await run(world, ["verify", "--version", "v2"]);
+    expect(result.code).to.equal(ExitCode.ok);
+    expect(world.tags[targetGroupArn("green")]).to.deep.equal({
+      "bluegreen:verified-version": "v2",
+      "bluegreen:verified-deployment": "d-IDLE00002",
+      "bluegreen:verified-at": "2026-11-22T12:00:00.000Z",
+    });
+    expect(result.out.join("\n")).to.include("green verified for v2 (deployment d-IDLE00002)");
+    expect(world.count("ELB.ModifyListener")).to.equal(0);
+  });
+
+  it("takes the expected version from the commit SHA by default and matches the commit field", async () => {
+    const world = World.betweenReleases("blue");
+    const result = await run(world, ["verify"], { CI_COMMIT_SHA: "0123abc" });
+    expect(result.code).to.equal(ExitCode.ok);
+    expect(world.tags[targetGroupArn("green")]!["bluegreen:verified-version"]).to.equal("0123abc");
+  });
+
+  it("points the test listener at the idle color first if it is not", async () => {
+    const world = World.betweenReleases("blue");
+    world.listeners[TEST_LISTENER] = { blue: 100, green: 0 };
+    const result = await run(world, ["verify"]);
+    expect(result.code).to.equal(ExitCode.ok);
+    expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
+  });
+
+  const failures: [string, (world: World) => void, RegExp][] = [
+    ["an unhealthy target", (w) => (w.health.green = ["healthy", "unhealthy"]), /green targets not all healthy \(1\/2 healthy\)[\s\S]*i-green1:80 unhealthy \(Target.ResponseCodeMismatch/],
+    ["no registered targets", (w) => (w.health.green = []), /no targets registered/],
+    ["/health/deep not 200", (w) => (w.http["/health/deep"] = { status: 503, body: '{"status":"unavailable"}' }), /\/health\/deep answered 503/],
+    ["another version served", (w) => (w.http["/version"] = { status: 200, body: '{"version":"v1","commit":"0999"}' }), /serves \{"version":"v1".*expected version v2/],
+    ["/version not JSON", (w) => (w.http["/version"] = { status: 200, body: "<html>" }), /serves <html>, expected version v2/],
+    ["the last deployment failed", (w) => w.deployed("green", "d-FAILED003", "revisions/v2/bluegreen-revision.zip", "Failed"), /green has no successful latest deployment \(last attempted d-FAILED003, Failed\)/],
+  ];
+  for (const [what, breakIt, message] of failures) {
+    it(`fails (exit 1) and records nothing on ${what}`, async () => {
+      const world = World.betweenReleases("blue");
+      delete world.tags[targetGroupArn("green")];
+      breakIt(world);
+      const result = await run(world, ["verify"]);
+      expect(result.code).to.equal(ExitCode.checkFailed);
+      expect(result.err).to.match(message);
+      expect(world.count("ELB.AddTags")).to.equal(0);
+    });
+  }
+
+  it("refuses while production traffic is split", async () => {
+    const world = World.betweenReleases("blue");
+    world.listeners[PRODUCTION_LISTENER] = { blue: 50, green: 50 };
+    expect((await run(world, ["verify"])).code).to.equal(ExitCode.refused);
+  });
+});

@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { ExitCode } from "../../release/errors";
+import { PRODUCTION_LISTENER, World } from "./fake-aws";
+import { run } from "./run";
+
+describe("release watch", () => {
+  it("passes when the live color stays clean for the whole period", async () => {
+    const world = World.betweenReleases("blue");
+    const result = await run(world, ["watch", "--duration", "60", "--interval", "15"]);
+    expect(result.code).to.equal(ExitCode.ok);
+    expect(result.elapsedMs).to.equal(60_000);
+    expect(world.count("CloudWatch.DescribeAlarms")).to.equal(4);
+  });
+
+  it("fails on an alarm and, with --rollback, puts traffic back on the previous color", async () => {
+    const world = World.betweenReleases("green");
+    world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
+    world.before = (command) => {
+      if (command === "DescribeAlarms" && world.count("CloudWatch.DescribeAlarms") === 3) world.alarms["bluegreen-staging-latency"] = "ALARM";
+    };
+    const result = await run(world, ["watch", "--duration", "300", "--rollback"]);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.include("watch failed on green; rolled back");
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
+  });
+
+  it("without --rollback only reports", async () => {
+    const world = World.betweenReleases("green");
+    world.alarms["bluegreen-staging-5xx"] = "ALARM";
+    const result = await run(world, ["watch", "--duration", "30"]);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(world.count("ELB.ModifyListener")).to.equal(0);
+  });
+
+  it("refuses while traffic is split", async () => {
+    const world = World.betweenReleases("blue");
+    world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };
+    expect((await run(world, ["watch"])).code).to.equal(ExitCode.refused);
+  });
+});
+
+describe("release upload", () => {
+  it("puts the bundle into the stack's artifact bucket", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bluegreen-upload-"));
+    const bundle = join(dir, "bundle.zip");
+    writeFileSync(bundle, "PK\u0003\u0004 fake zip");
+    const world = World.betweenReleases("blue");
+    const result = await run(world, ["upload", "--bundle", bundle, "--revision", "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip"]);
+    expect(result.code, result.err).to.equal(ExitCode.ok);
+    expect(world.calls).to.deep.equal(["S3.PutObject"]);
+    expect(result.out[0]).to.match(/to s3:\/\/bluegreen-staging-artifacts\/revisions\/v3\/bluegreen-revision.zip version 3HL4/);
+  });
+
+  it("fails clearly on a missing bundle file", async () => {
+    const result = await run(World.betweenReleases("blue"), ["upload", "--bundle", "/nonexistent/bundle.zip", "--revision", "s3://bluegreen-staging-artifacts/x.zip"]);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.match(/ENOENT.*\/nonexistent\/bundle.zip/);
+  });
+});
