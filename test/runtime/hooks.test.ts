@@ -51,7 +51,7 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
     work = mkdtempSync(join(tmpdir(), "bluegreen-revisions-"));
     buildBundle({ outFile: join(work, "revision.zip"), version: "base", commit: "test" });
     base = unpackRevision(join(work, "revision.zip"), join(work, "base"));
-    sandbox = await Sandbox.create({ keepReleases: 1, readyTimeoutSeconds: 4 });
+    sandbox = await Sandbox.create({ keepReleases: 1, readyTimeoutSeconds: 5 });
   });
 
   after(() => {
