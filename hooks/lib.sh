@@ -75,9 +75,10 @@ bundle_version() {
   printf '%s\n' "$version"
 }
 
-# The version a process (or nginx) serves at <base-url>/version, empty if it does not answer.
+# The version a process (or nginx) serves at <base-url>/version, empty if it does not answer
+# (never a failure status: callers compare the text).
 served_version() {
-  curl -fsS --max-time 2 "$1/version" 2>/dev/null | sed -n 's/.*"version":"\([^"]*\)".*/\1/p'
+  { curl -fsS --max-time 2 "$1/version" 2>/dev/null || true; } | sed -n 's/.*"version":"\([^"]*\)".*/\1/p'
 }
 
 # --- releases -------------------------------------------------------------------------------

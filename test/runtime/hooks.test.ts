@@ -138,4 +138,20 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
     await expectServing(sandbox, "v4");
     expect(releases(sandbox)).to.deep.equal(["v3", "v4"]);
   });
+
+  it("ValidateService fails listing every check that misses when the host serves another version", async () => {
+    const port = sandbox.appPorts[0];
+    execFileSync(sandbox.env.PM2_BIN ?? "pm2", ["stop", `bluegreen-${port}`], { env: sandbox.env, stdio: "ignore" });
+    try {
+      const run = await sandbox.runHook(revision("v5"), "ValidateService", "d-VALIDATE");
+      expect(run.code, run.output).to.equal(1);
+      expect(run.output).to.contain(`process bluegreen-${port} does not answer http://127.0.0.1:${port}/health/deep`);
+      expect(run.output).to.contain(`process bluegreen-${port} serves version 'nothing', expected 'v5'`);
+      expect(run.output).to.contain(`process bluegreen-${sandbox.appPorts[1]} serves version 'v4', expected 'v5'`);
+      expect(run.output).to.contain("nginx -> app serves version 'v4', expected 'v5'");
+      expect(run.output).to.contain("release v5 is not healthy (6 problem(s) above)");
+    } finally {
+      execFileSync(sandbox.env.PM2_BIN ?? "pm2", ["start", `bluegreen-${port}`], { env: sandbox.env, stdio: "ignore" });
+    }
+  });
 });
