@@ -17,5 +17,15 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# PM2 is a tool here, like nginx, not a dependency: it is AGPL-3.0 and nothing of ours imports
+# it. The hook tests and the release benchmark run it as a separate process (PM2_BIN or PATH).
+pm2_version=7.0.4
+if ! npm ls --global --depth=0 "pm2@$pm2_version" >/dev/null 2>&1; then
+  echo "==> installing pm2@$pm2_version (global tool)"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" npm install --global --no-audit --no-fund "pm2@$pm2_version"
+fi
+
 echo "==> npm ci"
 npm ci --no-audit --no-fund

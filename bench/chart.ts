@@ -1,0 +1,79 @@
+/**
+ * `npm run bench:chart`: draws docs/release-benchmark.svg from the series the last
+ * `bench:release` runs left in .bench/ (bluegreen.json and naive.json): per second of the
+ * release phase, p99 latency (line) and failed requests (bars), releases shaded.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { REPO_ROOT } from "../scripts/bundle/build";
+import type { SeriesFile } from "./release";
+
+const WIDTH = 860;
+const PANEL_HEIGHT = 200;
+const MARGIN = { left: 60, right: 60, top: 40, bottom: 34 };
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** A tidy upper bound for an axis: 1, 2 or 5 times a power of ten. */
+function niceCeiling(value: number): number {
+  if (value <= 0) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((step) => step * power).find((bound) => bound >= value) ?? 10 * power;
+}
+
+function panel(series: SeriesFile, top: number, durationS: number, maxLatencyMs: number, maxFailed: number): string {
+  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const plotHeight = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom;
+  const x = (seconds: number): number => MARGIN.left + (seconds / durationS) * plotWidth;
+  const yLatency = (ms: number): number => top + MARGIN.top + plotHeight - (Math.min(ms, maxLatencyMs) / maxLatencyMs) * plotHeight;
+  const yFailed = (count: number): number => top + MARGIN.top + plotHeight - (count / maxFailed) * plotHeight;
+  const s = series.summary;
+  const parts: string[] = [];
+
+  parts.push(`<text x="${MARGIN.left}" y="${top + 22}" font-weight="bold">${escapeXml(series.mode === "naive" ? "naive: pm2 restart all + nginx restart" : "bluegreen: CodeDeploy hooks")}</text>`);
+  parts.push(`<text x="${WIDTH - MARGIN.right}" y="${top + 22}" text-anchor="end">${s.releases} releases, ${s.requests} requests, ${s.failed} failed, p99 ${s.p99Ms} ms (steady ${s.steadyP99Ms} ms)</text>`);
+  for (const release of series.releases) {
+    parts.push(`<rect x="${x(release.startS).toFixed(1)}" y="${top + MARGIN.top}" width="${Math.max(1, x(release.endS) - x(release.startS)).toFixed(1)}" height="${plotHeight}" fill="#eee"/>`);
+  }
+  const barWidth = Math.max(1, plotWidth / durationS - 1);
+  for (const bucket of series.seconds.filter((b) => b.failed > 0)) {
+    parts.push(`<rect x="${x(bucket.second).toFixed(1)}" y="${yFailed(bucket.failed).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(yFailed(0) - yFailed(bucket.failed)).toFixed(1)}" fill="#d62728"/>`);
+  }
+  const line = series.seconds.map((b) => `${x(b.second + 0.5).toFixed(1)},${yLatency(b.p99Ms).toFixed(1)}`).join(" ");
+  parts.push(`<polyline points="${line}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>`);
+  // Axes: latency on the left, failures on the right, seconds below.
+  const bottom = top + MARGIN.top + plotHeight;
+  parts.push(`<line x1="${MARGIN.left}" y1="${bottom}" x2="${WIDTH - MARGIN.right}" y2="${bottom}" stroke="#333"/>`);
+  parts.push(`<text x="${MARGIN.left - 6}" y="${top + MARGIN.top + 4}" text-anchor="end" fill="#1f77b4">${maxLatencyMs} ms</text>`);
+  parts.push(`<text x="${MARGIN.left - 6}" y="${bottom}" text-anchor="end" fill="#1f77b4">0</text>`);
+  parts.push(`<text x="${WIDTH - MARGIN.right + 6}" y="${top + MARGIN.top + 4}" fill="#d62728">${maxFailed} failed/s</text>`);
+  for (let second = 0; second <= durationS; second += durationS > 60 ? 20 : 10) {
+    parts.push(`<text x="${x(second).toFixed(1)}" y="${bottom + 14}" text-anchor="middle">${second}s</text>`);
+  }
+  return parts.join("\n");
+}
+
+function main(): void {
+  const benchDir = resolve(REPO_ROOT, ".bench");
+  const series = (["bluegreen", "naive"] as const).map((mode) => JSON.parse(readFileSync(join(benchDir, `${mode}.json`), "utf8")) as SeriesFile);
+  const durationS = Math.ceil(Math.max(...series.flatMap((s) => s.seconds.map((b) => b.second + 1))));
+  const maxLatencyMs = niceCeiling(Math.max(...series.flatMap((s) => s.seconds.map((b) => b.p99Ms))));
+  const maxFailed = niceCeiling(Math.max(1, ...series.flatMap((s) => s.seconds.map((b) => b.failed))));
+  const height = PANEL_HEIGHT * series.length + 24;
+  const svg = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="#fff"/>`,
+    ...series.map((s, i) => panel(s, i * PANEL_HEIGHT, durationS, maxLatencyMs, maxFailed)),
+    `<text x="${MARGIN.left}" y="${height - 8}" fill="#555">Per second of the release phase at ${series[0].ratePerSecond} req/s: p99 latency (blue line), failed requests (red bars), releases in progress (grey).</text>`,
+    `</svg>`,
+    "",
+  ].join("\n");
+  const out = resolve(REPO_ROOT, "docs", "release-benchmark.svg");
+  mkdirSync(resolve(out, ".."), { recursive: true });
+  writeFileSync(out, svg);
+  console.log(out);
+}
+
+main();

@@ -1,0 +1,187 @@
+/**
+ * `npm run bench:release -- --releases <n> [--json] [--naive]`
+ *
+ * Builds the bundle, deploys it into a sandbox host (real nginx + PM2, high ports, temp dir),
+ * puts constant HTTP load through nginx and releases n successive versions under it, with the
+ * CodeDeploy hooks (default) or the naive way (--naive). Steady state is measured in a window
+ * before and one after the releases.
+ * stdout: one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms"} with
+ * --json, else a short table; progress on stderr. The per-second series for the chart goes to
+ * .bench/<mode>.json. Bounded by --max-seconds and --max-requests; localhost only.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { buildBundle, REPO_ROOT } from "../scripts/bundle/build";
+import { restampRevision, Sandbox, unpackRevision } from "../scripts/sandbox";
+import { ConstantLoad, type Sample } from "./load";
+import { naiveRelease } from "./naive";
+import { percentile, roundMs, sortedCopy } from "./stats";
+
+export type Mode = "bluegreen" | "naive";
+
+export interface Summary {
+  releases: number;
+  requests: number;
+  failed: number;
+  p50Ms: number;
+  p99Ms: number;
+  steadyP99Ms: number;
+}
+
+/** One second of the release phase, for the chart. */
+export interface SecondBucket {
+  second: number;
+  requests: number;
+  failed: number;
+  p99Ms: number;
+}
+
+export interface SeriesFile {
+  mode: Mode;
+  summary: Summary;
+  ratePerSecond: number;
+  /** Start and end of each release, seconds since the release phase began. */
+  releases: { startS: number; endS: number }[];
+  seconds: SecondBucket[];
+  failures: Record<string, number>;
+}
+
+const { values } = parseArgs({
+  options: {
+    releases: { type: "string", default: "10" },
+    json: { type: "boolean", default: false },
+    naive: { type: "boolean", default: false },
+    rate: { type: "string", default: "700" },
+    "steady-seconds": { type: "string", default: "10" },
+    "max-seconds": { type: "string", default: "600" },
+    "max-requests": { type: "string", default: "300000" },
+  },
+});
+
+function positiveInt(name: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    console.error(`bench:release: --${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const releaseCount = positiveInt("releases", values.releases);
+const rate = positiveInt("rate", values.rate);
+const steadySeconds = positiveInt("steady-seconds", values["steady-seconds"]);
+const maxSeconds = positiveInt("max-seconds", values["max-seconds"]);
+const maxRequests = positiveInt("max-requests", values["max-requests"]);
+const mode: Mode = values.naive ? "naive" : "bluegreen";
+const WARMUP_MS = 2_000;
+
+const progress = (message: string): void => void process.stderr.write(`[bench ${mode}] ${message}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
+
+function window(samples: Sample[], fromMs: number, toMs: number): Sample[] {
+  return samples.filter((sample) => sample.atMs >= fromMs && sample.atMs < toMs);
+}
+
+function perSecond(samples: Sample[], fromMs: number): SecondBucket[] {
+  const buckets = new Map<number, Sample[]>();
+  for (const sample of samples) {
+    const second = Math.floor((sample.atMs - fromMs) / 1000);
+    const bucket = buckets.get(second);
+    if (bucket) bucket.push(sample);
+    else buckets.set(second, [sample]);
+  }
+  return [...buckets.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([second, bucket]) => ({
+      second,
+      requests: bucket.length,
+      failed: bucket.filter((sample) => !sample.ok).length,
+      p99Ms: roundMs(percentile(sortedCopy(bucket.map((sample) => sample.latencyMs)), 99)),
+    }));
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "bluegreen-bench-"));
+  const sandbox = await Sandbox.create({ keepReleases: 3 });
+  const stopAll = (): void => {
+    sandbox.stop();
+    rmSync(work, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => {
+    stopAll();
+    process.exit(130);
+  });
+  try {
+    progress(`building the bundle; sandbox ${sandbox.dir}, nginx :${sandbox.listenPort}, app ${sandbox.appPorts.join(",")}`);
+    buildBundle({ outFile: join(work, "revision.zip"), version: "bench-base" });
+    const base = unpackRevision(join(work, "revision.zip"), join(work, "base"));
+    const revision = (i: number): string => restampRevision(base, join(work, `r${i}`), { version: `bench-${i}`, commit: "bench" });
+
+    const first = await sandbox.deploy(revision(0));
+    if (!first.ok) throw new Error(`first install failed in ${first.failedEvent}:\n${first.runs.at(-1)?.output}`);
+
+    const load = new ConstantLoad({ url: `${sandbox.nginxUrl}/`, ratePerSecond: rate, nonKeepAliveEvery: 4, timeoutMs: 5_000, maxRequests });
+    const deadlineMs = maxSeconds * 1000;
+    load.start();
+    progress(`load ${rate} req/s through nginx (1 in 4 without keep-alive); steady window ${steadySeconds}s`);
+    await sleep(WARMUP_MS + steadySeconds * 1000);
+    const steadyEndMs = load.nowMs();
+
+    const releaseWindows: { startS: number; endS: number }[] = [];
+    for (let i = 1; i <= releaseCount && load.nowMs() < deadlineMs && !load.exhausted; i++) {
+      const startMs = load.nowMs();
+      if (mode === "naive") {
+        await naiveRelease(sandbox, revision(i), `bench-${i}`);
+      } else {
+        const result = await sandbox.deploy(revision(i));
+        if (!result.ok) throw new Error(`release ${i} failed in ${result.failedEvent}:\n${result.runs.at(-1)?.output}`);
+      }
+      const endMs = load.nowMs();
+      releaseWindows.push({ startS: (startMs - steadyEndMs) / 1000, endS: (endMs - steadyEndMs) / 1000 });
+      progress(`release ${i}/${releaseCount} done in ${((endMs - startMs) / 1000).toFixed(1)}s, ${load.samples.length} responses so far`);
+    }
+    const releasesEndMs = load.nowMs();
+    // A second steady window after the releases: on a shared machine, noise from elsewhere
+    // then weighs on the baseline as much as on the release phase.
+    await sleep(steadySeconds * 1000);
+    const afterEndMs = load.nowMs();
+    await load.stop();
+
+    const steadySamples = [...window(load.samples, WARMUP_MS, steadyEndMs), ...window(load.samples, releasesEndMs, afterEndMs)];
+    const steady = sortedCopy(steadySamples.map((sample) => sample.latencyMs));
+    const during = window(load.samples, steadyEndMs, releasesEndMs);
+    const duringLatency = sortedCopy(during.map((sample) => sample.latencyMs));
+    const failures: Record<string, number> = {};
+    for (const sample of during) if (sample.failure) failures[sample.failure] = (failures[sample.failure] ?? 0) + 1;
+    const summary: Summary = {
+      releases: releaseWindows.length,
+      requests: during.length,
+      failed: during.filter((sample) => !sample.ok).length,
+      p50Ms: roundMs(percentile(duringLatency, 50)),
+      p99Ms: roundMs(percentile(duringLatency, 99)),
+      steadyP99Ms: roundMs(percentile(steady, 99)),
+    };
+    if (Object.keys(failures).length > 0) progress(`failures by cause: ${JSON.stringify(failures)}`);
+
+    const series: SeriesFile = { mode, summary, ratePerSecond: rate, releases: releaseWindows, seconds: perSecond(during, steadyEndMs), failures };
+    const seriesDir = resolve(REPO_ROOT, ".bench");
+    mkdirSync(seriesDir, { recursive: true });
+    writeFileSync(join(seriesDir, `${mode}.json`), JSON.stringify(series, null, 2) + "\n");
+
+    if (values.json) {
+      process.stdout.write(JSON.stringify(summary) + "\n");
+    } else {
+      console.log(`${mode} release x${summary.releases}: ${summary.requests} requests, ${summary.failed} failed, ` +
+        `p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms (steady p99 ${summary.steadyP99Ms} ms)`);
+    }
+  } finally {
+    stopAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`bench:release: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,197 @@
+/**
+ * A throwaway host for the hooks: real nginx (own prefix, high port) and real PM2 (own PM2_HOME)
+ * in a temp dir, as the current user, with no system paths touched. The hook integration tests
+ * and the release benchmark both deploy into one of these.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stampText, type VersionStamp } from "./bundle/build";
+import { LIFECYCLE_EVENTS, type LifecycleEvent } from "./bundle/appspec";
+
+const HOOK_SCRIPTS: Record<LifecycleEvent, string> = {
+  ApplicationStop: "application-stop.sh",
+  BeforeInstall: "before-install.sh",
+  AfterInstall: "after-install.sh",
+  ApplicationStart: "application-start.sh",
+  ValidateService: "validate-service.sh",
+};
+
+export interface HookRun {
+  event: LifecycleEvent;
+  code: number;
+  output: string;
+}
+
+export interface DeployResult {
+  ok: boolean;
+  /** The hook that failed, as CodeDeploy would report it. */
+  failedEvent?: LifecycleEvent;
+  runs: HookRun[];
+}
+
+export interface SandboxOptions {
+  appProcesses?: number;
+  keepReleases?: number;
+  readyTimeoutSeconds?: number;
+}
+
+/** A port nothing listens on right now (the OS picks it), so suites can run side by side. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no TCP port");
+  return address.port;
+}
+
+/** Unzip a revision the way the CodeDeploy agent does into its deployment archive. */
+export function unpackRevision(zip: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  execFileSync("unzip", ["-q", zip, "-d", dir]);
+  return dir;
+}
+
+/** A copy of an unpacked revision stamped with another version (one build, many releases). */
+export function restampRevision(base: string, dir: string, stamp: VersionStamp): string {
+  cpSync(base, dir, { recursive: true });
+  writeFileSync(join(dir, "version.json"), stampText(stamp));
+  return dir;
+}
+
+function nginxMainConfig(prefix: string): string {
+  const temp = (name: string): string => `${name}_temp_path ${join(prefix, "temp", name)};`;
+  return [
+    `pid ${join(prefix, "nginx.pid")};`,
+    `error_log ${join(prefix, "error.log")} warn;`,
+    "worker_processes 1;",
+    "events { worker_connections 4096; }",
+    "http {",
+    "  access_log off;",
+    `  ${temp("client_body")} ${temp("proxy")} ${temp("fastcgi")} ${temp("uwsgi")} ${temp("scgi")}`,
+    `  include ${join(prefix, "conf.d")}/*.conf;`,
+    "}",
+    "",
+  ].join("\n");
+}
+
+export class Sandbox {
+  readonly env: NodeJS.ProcessEnv;
+  private lastGoodRevision: string | undefined;
+  private deployments = 0;
+
+  private constructor(
+    readonly dir: string,
+    readonly listenPort: number,
+    readonly appPorts: number[],
+    options: Required<SandboxOptions>,
+  ) {
+    const nginxPrefix = join(dir, "nginx");
+    for (const sub of ["conf.d", "temp"]) mkdirSync(join(nginxPrefix, sub), { recursive: true });
+    writeFileSync(join(nginxPrefix, "nginx.conf"), nginxMainConfig(nginxPrefix));
+    this.env = {
+      ...process.env,
+      BLUEGREEN_ROOT: join(dir, "app"),
+      BLUEGREEN_USER: "",
+      PM2_HOME: join(dir, "pm2"),
+      PM2_BIN: process.env.PM2_BIN ?? "pm2",
+      BLUEGREEN_LOG_DIR: join(dir, "log"),
+      BLUEGREEN_APP_PORTS: appPorts.join(" "),
+      BLUEGREEN_LISTEN_PORT: String(listenPort),
+      BLUEGREEN_NGINX_PREFIX: nginxPrefix,
+      BLUEGREEN_NGINX_CONF: join(nginxPrefix, "nginx.conf"),
+      BLUEGREEN_NGINX_SITE: join(nginxPrefix, "conf.d", "bluegreen.conf"),
+      BLUEGREEN_NGINX_PID: join(nginxPrefix, "nginx.pid"),
+      BLUEGREEN_NGINX_SERVICE: "",
+      BLUEGREEN_KEEP_RELEASES: String(options.keepReleases),
+      BLUEGREEN_READY_TIMEOUT: String(options.readyTimeoutSeconds),
+    };
+  }
+
+  static async create(options: SandboxOptions = {}): Promise<Sandbox> {
+    const resolved = { appProcesses: 4, keepReleases: 3, readyTimeoutSeconds: 30, ...options };
+    const ports: number[] = [];
+    while (ports.length < resolved.appProcesses + 1) {
+      const port = await freePort();
+      if (!ports.includes(port)) ports.push(port);
+    }
+    const [listenPort, ...appPorts] = ports;
+    return new Sandbox(mkdtempSync(join(tmpdir(), "bluegreen-host-")), listenPort, appPorts, resolved);
+  }
+
+  get nginxUrl(): string {
+    return `http://127.0.0.1:${this.listenPort}`;
+  }
+
+  get releasesDir(): string {
+    return join(this.dir, "app", "releases");
+  }
+
+  get currentLink(): string {
+    return join(this.dir, "app", "current");
+  }
+
+  /** Run one hook script of `revision` with the variables the CodeDeploy agent sets. */
+  runHook(revision: string, event: LifecycleEvent, deploymentId: string): Promise<HookRun> {
+    const child = spawn("bash", [join(revision, "hooks", HOOK_SCRIPTS[event])], {
+      cwd: revision,
+      env: {
+        ...this.env,
+        LIFECYCLE_EVENT: event,
+        DEPLOYMENT_ID: deploymentId,
+        APPLICATION_NAME: "bluegreen-test",
+        DEPLOYMENT_GROUP_NAME: "bluegreen-test-blue",
+        DEPLOYMENT_GROUP_ID: "00000000-0000-0000-0000-000000000000",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    return new Promise((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ event, code: code ?? 1, output }));
+    });
+  }
+
+  /**
+   * One CodeDeploy deployment of an unpacked revision: the hooks in lifecycle order, stopping at
+   * the first failure. Like the agent, ApplicationStop runs from the last successful revision
+   * (and not at all on a first install).
+   */
+  async deploy(revision: string): Promise<DeployResult> {
+    const deploymentId = `d-TEST${String(++this.deployments).padStart(5, "0")}`;
+    const runs: HookRun[] = [];
+    for (const event of LIFECYCLE_EVENTS) {
+      const from = event === "ApplicationStop" ? this.lastGoodRevision : revision;
+      if (from === undefined) continue;
+      const run = await this.runHook(from, event, deploymentId);
+      runs.push(run);
+      if (run.code !== 0) return { ok: false, failedEvent: event, runs };
+    }
+    this.lastGoodRevision = revision;
+    return { ok: true, runs };
+  }
+
+  /** Stop PM2's daemon and nginx, then delete the dir. Safe to call after any failure. */
+  stop(): void {
+    const quiet = { env: this.env, stdio: "ignore" } as const;
+    try {
+      execFileSync(this.env.PM2_BIN ?? "pm2", ["kill"], quiet);
+    } catch {
+      // no daemon was started
+    }
+    const pidFile = this.env.BLUEGREEN_NGINX_PID ?? "";
+    if (existsSync(pidFile)) {
+      try {
+        process.kill(Number(readFileSync(pidFile, "utf8")), "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The built entry point as PM2 runs it: a child process with an IPC channel and PORT set.
+ */
+import { expect } from "chai";
+import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { freePort } from "../../scripts/sandbox";
+
+describe("app: process entry point", function () {
+  this.timeout(30_000);
+  const repo = resolve(__dirname, "..", "..");
+  let release: string;
+  let child: ChildProcess | undefined;
+
+  before(() => {
+    // The same layout as in a release: app/main.js with version.json one level up.
+    release = mkdtempSync(join(tmpdir(), "bluegreen-app-"));
+    execFileSync(join(repo, "node_modules", ".bin", "tsc"), ["-p", join(repo, "app", "tsconfig.json"), "--outDir", join(release, "app")]);
+    writeFileSync(join(release, "version.json"), JSON.stringify({ version: "9.9.9-test", commit: "feedface" }, null, 2));
+  });
+
+  afterEach(() => child?.kill("SIGKILL"));
+  after(() => rmSync(release, { recursive: true, force: true }));
+
+  it("tells PM2 it is ready once listening, serves the bundle's version, drains and exits 0 on SIGINT", async () => {
+    const port = await freePort();
+    child = fork(join(release, "app", "main.js"), [], { env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
+    const [message] = await once(child, "message");
+    expect(message).to.equal("ready");
+
+    const version = await (await fetch(`http://127.0.0.1:${port}/version`)).json();
+    expect(version).to.deep.equal({ version: "9.9.9-test", commit: "feedface", port });
+    expect((await fetch(`http://127.0.0.1:${port}/health/deep`)).status).to.equal(200);
+
+    child.kill("SIGINT");
+    const [code] = await once(child, "exit");
+    expect(code).to.equal(0);
+  });
+
+  it("refuses to start without a valid PORT", async () => {
+    child = fork(join(release, "app", "main.js"), [], { env: { ...process.env, PORT: "not-a-port" }, stdio: "pipe" });
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = await once(child, "exit");
+    expect(code).to.not.equal(0);
+    expect(stderr).to.contain('PORT must be a TCP port, got "not-a-port"');
+  });
+});

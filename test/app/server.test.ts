@@ -1,0 +1,161 @@
+import { expect } from "chai";
+import { once } from "node:events";
+import { Agent, createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ReadinessState } from "../../app/src/health";
+import { createAppServer } from "../../app/src/server";
+import { shutdownGracefully } from "../../app/src/shutdown";
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "../../app/src/timeouts";
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(port: number, path: string): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return (server.address() as AddressInfo).port;
+}
+
+describe("app: routes", () => {
+  const stamp = { version: "1.2.3-abc", commit: "abc123" };
+  let readiness: ReadinessState;
+  let server: Server;
+  let port: number;
+
+  beforeEach(async () => {
+    readiness = new ReadinessState();
+    server = createAppServer({ stamp, readiness, port: 0 });
+    port = await listen(server);
+  });
+
+  afterEach(async () => {
+    readiness.stop();
+    server.closeAllConnections();
+    if (server.listening) await new Promise((resolve) => server.close(resolve));
+  });
+
+  it("sets the keep-alive chain's timeouts, keepAliveTimeout below headersTimeout", () => {
+    expect(server.keepAliveTimeout).to.equal(KEEP_ALIVE_TIMEOUT_MS);
+    expect(server.headersTimeout).to.equal(HEADERS_TIMEOUT_MS);
+    expect(KEEP_ALIVE_TIMEOUT_MS).to.be.above(30_000).and.below(HEADERS_TIMEOUT_MS);
+  });
+
+  it("answers /health without checking readiness", async () => {
+    const reply = await get(port, "/health");
+    expect(reply.status).to.equal(200);
+    expect(JSON.parse(reply.body)).to.deep.equal({ status: "ok" });
+  });
+
+  it("reports /version from the stamp", async () => {
+    const reply = await get(port, "/version");
+    expect(JSON.parse(reply.body)).to.include(stamp);
+  });
+
+  it("serves a small page at /", async () => {
+    const reply = await get(port, "/");
+    expect(reply.status).to.equal(200);
+    expect(reply.body).to.contain("1.2.3-abc");
+  });
+
+  it("answers /health/deep with 503 and per-check detail until started, 200 after", async () => {
+    const before = await get(port, "/health/deep");
+    expect(before.status).to.equal(503);
+    expect(JSON.parse(before.body).checks.started).to.deep.equal({ ok: false, detail: "starting" });
+    readiness.markStarted();
+    const after = await get(port, "/health/deep");
+    expect(after.status).to.equal(200);
+    expect(Object.keys(JSON.parse(after.body).checks)).to.have.members(["started", "draining", "eventLoop"]);
+  });
+
+  it("answers /health/deep with 503 and Connection: close once shutting down", async () => {
+    readiness.markStarted();
+    readiness.markShuttingDown();
+    const reply = await get(port, "/health/deep");
+    expect(reply.status).to.equal(503);
+    expect(reply.headers.connection).to.equal("close");
+    expect(JSON.parse(reply.body).checks.draining.ok).to.equal(false);
+  });
+
+  it("returns 404 for unknown paths and 405 for other methods", async () => {
+    expect((await get(port, "/nope")).status).to.equal(404);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: "127.0.0.1", port, path: "/", method: "POST", agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).to.equal(405);
+  });
+});
+
+describe("app: graceful shutdown", () => {
+  it("finishes an in-flight request, refuses new connections, then closes", async () => {
+    const readiness = new ReadinessState();
+    let release: () => void = () => undefined;
+    let arrived: () => void = () => undefined;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const server = createServer((_req, res) => {
+      arrived();
+      release = () => res.end("finished");
+    });
+    const port = await listen(server);
+
+    const inFlight = get(port, "/slow");
+    await requestArrived;
+    const closed = shutdownGracefully(server, readiness, 5_000);
+    expect(readiness.isShuttingDown).to.equal(true);
+    let refused: unknown;
+    await get(port, "/").catch((err: unknown) => (refused = err));
+    expect(refused).to.have.property("code", "ECONNREFUSED");
+
+    release();
+    expect((await inFlight).body).to.equal("finished");
+    expect(await closed).to.equal("drained");
+  });
+
+  it("closes idle keep-alive sockets at once instead of waiting for their timeout", async () => {
+    const readiness = new ReadinessState();
+    readiness.markStarted();
+    const server = createAppServer({ stamp: { version: "v", commit: "c" }, readiness, port: 0 });
+    const port = await listen(server);
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) => {
+      request({ host: "127.0.0.1", port, path: "/health", agent }, (res) => res.resume().on("end", resolve)).on("error", reject).end();
+    });
+    const started = Date.now();
+    expect(await shutdownGracefully(server, readiness, 5_000)).to.equal("drained");
+    expect(Date.now() - started).to.be.below(1_000);
+    agent.destroy();
+  });
+
+  it("force-closes requests still open after the bound", async () => {
+    const readiness = new ReadinessState();
+    const server = createServer(() => undefined); // never answers
+    const port = await listen(server);
+    let arrived: () => void = () => undefined;
+    const requestArrived = new Promise<void>((resolve) => (arrived = resolve));
+    server.on("request", () => arrived());
+    const hanging = get(port, "/").catch((err: unknown) => err);
+    await requestArrived;
+    expect(await shutdownGracefully(server, readiness, 100)).to.equal("forced");
+    expect(await hanging).to.have.property("code", "ECONNRESET");
+  });
+});

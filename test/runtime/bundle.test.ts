@@ -1,0 +1,57 @@
+import { expect } from "chai";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { appspecProblems, hookLocations, LIFECYCLE_EVENTS } from "../../scripts/bundle/appspec";
+import { buildBundle } from "../../scripts/bundle/build";
+import { unpackRevision } from "../../scripts/sandbox";
+
+describe("runtime: bundle", function () {
+  this.timeout(60_000);
+  let work: string;
+  let first: string;
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), "bluegreen-bundle-test-"));
+    first = join(work, "first.zip");
+    buildBundle({ outFile: first, version: "1.0.0-test", commit: "0123456789abcdef" });
+  });
+
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it("is byte-for-byte reproducible for the same commit", () => {
+    const second = join(work, "second.zip");
+    buildBundle({ outFile: second, version: "1.0.0-test", commit: "0123456789abcdef" });
+    expect(readFileSync(second).equals(readFileSync(first))).to.equal(true);
+  });
+
+  it("holds appspec.yml at the root, the built app, hooks, runtime config and the version stamp", () => {
+    const names = execFileSync("unzip", ["-Z1", first], { encoding: "utf8" }).trim().split("\n");
+    expect(names).to.include.members([
+      "appspec.yml",
+      "version.json",
+      "app/main.js",
+      "app/package.json",
+      "hooks/lib.sh",
+      "runtime/ecosystem.config.js",
+      "runtime/nginx-site.conf.template",
+    ]);
+    expect(names.filter((name) => name.endsWith(".ts"))).to.deep.equal([]);
+    const stamp = JSON.parse(execFileSync("unzip", ["-p", first, "version.json"], { encoding: "utf8" }));
+    expect(stamp).to.deep.equal({ version: "1.0.0-test", commit: "0123456789abcdef" });
+  });
+
+  it("unpacks to a revision whose appspec hooks all exist and are executable", () => {
+    const dir = unpackRevision(first, join(work, "unpacked"));
+    const appspec = readFileSync(join(dir, "appspec.yml"), "utf8");
+    expect([...hookLocations(appspec).keys()]).to.deep.equal([...LIFECYCLE_EVENTS]);
+    expect(appspecProblems(dir, appspec)).to.deep.equal([]);
+
+    chmodSync(join(dir, "hooks", "validate-service.sh"), 0o644);
+    expect(appspecProblems(dir, appspec)).to.deep.equal([
+      "ValidateService points at hooks/validate-service.sh, which is not an executable file in the bundle",
+    ]);
+    expect(appspecProblems(dir, appspec.replace(/ {2}BeforeInstall:\n.*\n.*\n.*\n/, ""))).to.include("appspec.yml has no script for BeforeInstall");
+  });
+});
