@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   });
   try {
     progress(`building the bundle; sandbox ${sandbox.dir}, nginx :${sandbox.listenPort}, app ${sandbox.appPorts.join(",")}`);
-    buildBundle({ outFile: join(work, "revision.zip"), version: "bench-base" });
+    await buildBundle({ outFile: join(work, "revision.zip"), version: "bench-base" });
     const base = unpackRevision(join(work, "revision.zip"), join(work, "base"));
     const revision = (i: number): string => restampRevision(base, join(work, `r${i}`), { version: `bench-${i}`, commit: "bench" });
 

@@ -13,11 +13,11 @@ const { values } = parseArgs({
   },
 });
 
-try {
-  const outFile = values.out ?? join(REPO_ROOT, "dist", "bluegreen-revision.zip");
-  const stamp = buildBundle({ outFile, version: values.version });
-  console.log(`${relative(process.cwd(), outFile) || outFile} version ${stamp.version} commit ${stamp.commit}`);
-} catch (err) {
-  console.error(`bundle: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-}
+const outFile = values.out ?? join(REPO_ROOT, "dist", "bluegreen-revision.zip");
+buildBundle({ outFile, version: values.version }).then(
+  (stamp) => console.log(`${relative(process.cwd(), outFile) || outFile} version ${stamp.version} commit ${stamp.commit}`),
+  (err: unknown) => {
+    console.error(`bundle: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

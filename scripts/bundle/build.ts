@@ -66,7 +66,7 @@ function stageRevision(stage: string, stamp: VersionStamp): void {
 }
 
 /** Build the CodeDeploy revision zip; returns its stamp. Throws if the appspec does not hold up. */
-export function buildBundle(options: BundleOptions): VersionStamp {
+export async function buildBundle(options: BundleOptions): Promise<VersionStamp> {
   const stamp = resolveStamp(options);
   const stage = mkdtempSync(join(tmpdir(), "bluegreen-bundle-"));
   try {
@@ -76,7 +76,7 @@ export function buildBundle(options: BundleOptions): VersionStamp {
     // Same commit, same bytes: every entry gets the commit's time (or SOURCE_DATE_EPOCH).
     const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? git("show", "-s", "--format=%ct", "HEAD"));
     mkdirSync(resolve(options.outFile, ".."), { recursive: true });
-    reproducibleZip(stage, resolve(options.outFile), epoch);
+    await reproducibleZip(stage, resolve(options.outFile), epoch);
     return stamp;
   } finally {
     rmSync(stage, { recursive: true, force: true });

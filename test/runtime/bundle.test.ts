@@ -12,17 +12,25 @@ describe("runtime: bundle", function () {
   let work: string;
   let first: string;
 
-  before(() => {
+  before(async () => {
     work = mkdtempSync(join(tmpdir(), "bluegreen-bundle-test-"));
     first = join(work, "first.zip");
-    buildBundle({ outFile: first, version: "1.0.0-test", commit: "0123456789abcdef" });
+    await buildBundle({ outFile: first, version: "1.0.0-test", commit: "0123456789abcdef" });
   });
 
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  it("is byte-for-byte reproducible for the same commit", () => {
+  it("is byte-for-byte reproducible for the same commit, whatever the machine's time zone", async () => {
     const second = join(work, "second.zip");
-    buildBundle({ outFile: second, version: "1.0.0-test", commit: "0123456789abcdef" });
+    const zone = process.env.TZ;
+    // Node re-reads TZ on assignment: this build runs as on a machine 9 hours east of the first.
+    process.env.TZ = "Asia/Seoul";
+    try {
+      await buildBundle({ outFile: second, version: "1.0.0-test", commit: "0123456789abcdef" });
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
     expect(readFileSync(second).equals(readFileSync(first))).to.equal(true);
   });
 

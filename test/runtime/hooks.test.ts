@@ -49,7 +49,7 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), "bluegreen-revisions-"));
-    buildBundle({ outFile: join(work, "revision.zip"), version: "base", commit: "test" });
+    await buildBundle({ outFile: join(work, "revision.zip"), version: "base", commit: "test" });
     base = unpackRevision(join(work, "revision.zip"), join(work, "base"));
     sandbox = await Sandbox.create({ keepReleases: 1, readyTimeoutSeconds: 5 });
   });
