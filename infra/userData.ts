@@ -4,10 +4,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import packageJson from "../package.json";
 
 export const BOOTSTRAP_SCRIPT = path.join(__dirname, "userdata", "bootstrap.sh");
-/** PM2 is installed on the instance as a tool (it is AGPL-3.0, never a dependency of ours). */
-export const PM2_VERSION = "7.0.4";
+/**
+ * PM2 is installed on the instance as a tool (it is AGPL-3.0, never a dependency of ours), at the
+ * version the tests run against: package.json "config.pm2Version", read by scripts/install.sh too.
+ */
+export const PM2_VERSION: string = packageJson.config.pm2Version;
 
 export interface UserDataValues {
     REGION: string;

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything bluegreen needs on a Debian/Ubuntu machine: the system tools the
-# hook integration tests drive for real (nginx, shellcheck, zip) and the npm packages
+# hook integration tests drive for real (nginx, shellcheck, unzip, curl) and the npm packages
 # (which bring their own Node 22 via the `node` package, so the machine's Node may be older).
 set -euo pipefail
 
-apt_packages=(nginx shellcheck zip unzip curl)
+apt_packages=(nginx shellcheck unzip curl)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -19,7 +19,8 @@ fi
 
 # PM2 is a tool here, like nginx, not a dependency: it is AGPL-3.0 and nothing of ours imports
 # it. The hook tests and the release benchmark run it as a separate process (PM2_BIN or PATH).
-pm2_version=7.0.4
+# The same pinned version the EC2 user data installs (package.json "config.pm2Version").
+pm2_version=$(node -p 'require("./package.json").config.pm2Version')
 if ! npm ls --global --depth=0 "pm2@$pm2_version" >/dev/null 2>&1; then
   echo "==> installing pm2@$pm2_version (global tool)"
   sudo_cmd=()

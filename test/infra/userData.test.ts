@@ -34,7 +34,8 @@ describe("instance user data", () => {
         });
     }
 
-    it("installs what the instance runtime needs and nothing ssh", () => {
+    it("installs what the instance runtime needs, PM2 pinned to the version the tests use, and nothing ssh", () => {
+        expect(PM2_VERSION).to.match(/^\d+\.\d+\.\d+$/);
         const script = renderUserData(values("ap-northeast-2"));
         for (const needle of ["nginx", "nodejs22", `readonly PM2_VERSION="${PM2_VERSION}"`, "pm2 startup systemd -u", "codedeploy-agent", "amazon-cloudwatch-agent", "/etc/nginx/conf.d/*.conf"]) {
             expect(script, needle).to.include(needle);
