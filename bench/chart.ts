@@ -10,7 +10,7 @@ import type { SeriesFile } from "./release";
 
 const WIDTH = 860;
 const PANEL_HEIGHT = 200;
-const MARGIN = { left: 60, right: 60, top: 40, bottom: 34 };
+const MARGIN = { left: 60, right: 80, top: 40, bottom: 34 };
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
