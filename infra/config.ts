@@ -22,6 +22,8 @@ export interface StackConfig {
     vpcCidr: string;
     natGateways: NatGatewayMode;
     certificateArn?: string;
+    /** The name the certificate covers and whose DNS points at the ALB; set with certificateArn. */
+    publicHostname?: string;
     allowHttpWithoutCertificate: boolean;
     testListenerPort: number;
     testListenerCidrs: string[];
@@ -76,6 +78,7 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 // GitLab project paths: group/subgroup/.../project, no wildcards.
 const PROJECT_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 const GIT_REF = /^[A-Za-z0-9_./-]+$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 // The only retention periods CloudWatch Logs accepts.
 const CLOUDWATCH_LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -104,6 +107,13 @@ export function parseStackConfig(project: string, stack: string, raw: RawConfig)
         );
     }
 
+    // HTTPS clients (the release tool's verify among them) check the certificate against the host
+    // they connect to; an ACM certificate never covers the ALB's own *.elb.amazonaws.com name.
+    const publicHostname = reader.optionalString("publicHostname", { pattern: HOSTNAME, allowed: "a lower-case DNS name the certificate covers, e.g. app.example.com" });
+    if (certificateArn && !publicHostname) {
+        reader.problem("bluegreen:publicHostname", undefined, "the DNS name bluegreen:certificateArn covers and that points at the ALB (needed to reach the HTTPS listeners by a name the certificate matches)");
+    }
+
     const interval = reader.integer("healthCheckInterval", 10, 5, 300);
     const timeout = reader.integer("healthCheckTimeout", 5, 2, 120);
     if (interval !== undefined && timeout !== undefined && interval <= timeout) {
@@ -129,6 +139,7 @@ export function parseStackConfig(project: string, stack: string, raw: RawConfig)
         vpcCidr: reader.cidr("vpcCidr", "10.0.0.0/16", { minPrefix: 16, maxPrefix: 20 }),
         natGateways: reader.oneOf("natGateways", ["single", "onePerAz"] as const, stack === "production" ? "onePerAz" : "single"),
         certificateArn,
+        publicHostname,
         allowHttpWithoutCertificate,
         testListenerPort: reader.integer("testListenerPort", 8443, 1024, 65535)!,
         testListenerCidrs: reader.cidrList("testListenerCidrs"),

@@ -148,7 +148,10 @@ export class LoadBalancing extends pulumi.ComponentResource {
             { loadBalancerArn: this.loadBalancer.arn, port: cfg.testListenerPort, protocol: https ? "HTTPS" : "HTTP", ...tls, defaultActions: [forwardWeighted(0)], tags },
             pipelineOwned,
         );
-        this.testListenerUrl = pulumi.interpolate`${https ? "https" : "http"}://${this.loadBalancer.dnsName}:${cfg.testListenerPort}`;
+        // With TLS the URL must name a host the certificate covers; plain HTTP can use the ALB's name.
+        this.testListenerUrl = https
+            ? pulumi.output(`https://${cfg.publicHostname}:${cfg.testListenerPort}`)
+            : pulumi.interpolate`http://${this.loadBalancer.dnsName}:${cfg.testListenerPort}`;
 
         this.registerOutputs({ dnsName: this.loadBalancer.dnsName });
     }

@@ -61,6 +61,8 @@ describe("stack config", () => {
         ["unknown key", { "bluegreen:deregistrationDelaySeconds": "300" }, /^bluegreen:deregistrationDelaySeconds: unknown key; known keys are .*bluegreen:deregistrationDelay,/],
         ["missing region", { "aws:region": "" }, /^aws:region: got ""; expected an AWS region/],
         ["slow start out of AWS's range", { "bluegreen:slowStart": "10" }, /^bluegreen:slowStart: got "10"; expected 0 \(off\) or a whole number of seconds from 30 to 900$/],
+        ["a certificate without the host name it covers", { "bluegreen:certificateArn": "arn:aws:acm:ap-northeast-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" }, /^bluegreen:publicHostname: missing; expected the DNS name bluegreen:certificateArn covers/],
+        ["a host name that is not one", { "bluegreen:publicHostname": "https://app.example.com" }, /^bluegreen:publicHostname: got "https:\/\/app\.example\.com"; expected a lower-case DNS name/],
         ["log retention CloudWatch does not offer", { "bluegreen:logRetentionDays": "10" }, /^bluegreen:logRetentionDays: got "10"; expected one of 1, 3, 5, 7, 14, 30/],
     ];
     for (const [what, overrides, message] of badInputs) {

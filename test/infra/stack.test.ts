@@ -161,7 +161,8 @@ describe("infra program under mocks", function () {
             expect(byName(stacks.production, "lb-http-redirect").inputs.defaultActions[0].redirect).to.include({ protocol: "HTTPS", port: "443", statusCode: "HTTP_301" });
             expect(stacks.staging.resources.some((r) => r.name === "lb-http-redirect")).to.equal(false);
             expect(stacks.staging.outputs.TEST_LISTENER_URL).to.match(/^http:\/\/.+:8443$/);
-            expect(stacks.production.outputs.TEST_LISTENER_URL).to.match(/^https:\/\/.+:8443$/);
+            // HTTPS must be reached by a name the certificate covers, never the ALB's own DNS name.
+            expect(stacks.production.outputs.TEST_LISTENER_URL).to.equal("https://app.example.com:8443");
         });
 
         it("ALB is internet-facing in the public subnets with a 60 s idle timeout; deletion protection in production", () => {
