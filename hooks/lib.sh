@@ -8,6 +8,7 @@
 #   BLUEGREEN_USER          bluegreen           runs PM2 and the app ("" = the user running the hook)
 #   PM2_HOME                /home/bluegreen/.pm2  (PM2 resurrected at boot: pm2 startup systemd -u bluegreen)
 #   PM2_BIN                 pm2                 PM2 7.0.4, installed as a tool (AGPL: never a dependency)
+#   BLUEGREEN_PM2_SERVICE   pm2-bluegreen       systemd unit that owns the PM2 daemon ("" = start it with `pm2 ping`)
 #   BLUEGREEN_LOG_DIR       /var/log/bluegreen  app logs, collected by the CloudWatch agent
 #   BLUEGREEN_APP_PORTS     "3001 3002 3003 3004"   one PM2 process per port, bound to 127.0.0.1
 #   BLUEGREEN_LISTEN_PORT   80                  nginx's port (the ALB target port)
@@ -27,6 +28,7 @@
 : "${BLUEGREEN_USER=bluegreen}"
 : "${PM2_HOME:=/home/bluegreen/.pm2}"
 : "${PM2_BIN:=pm2}"
+: "${BLUEGREEN_PM2_SERVICE=pm2-bluegreen}"
 : "${BLUEGREEN_LOG_DIR:=/var/log/bluegreen}"
 : "${BLUEGREEN_APP_PORTS:=3001 3002 3003 3004}"
 : "${BLUEGREEN_LISTEN_PORT:=80}"
@@ -136,14 +138,23 @@ pm2_cli() {
   pm2_cli_at "$BLUEGREEN_TOOL_NICE" "$@"
 }
 
-# PM2's daemon spawns the app processes, which inherit its priority: make sure it runs, started
-# at normal priority. On EC2 the pm2-bluegreen systemd unit has started it at boot already.
-ensure_pm2_daemon() {
+pm2_daemon_running() {
   local pid_file="$PM2_HOME/pm2.pid"
-  if ! [[ -s $pid_file ]] || ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-    log "PM2 daemon not running: starting it"
-    pm2_cli_at 0 ping >/dev/null
+  [[ -s $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
+}
+
+# PM2's daemon spawns the app processes, which inherit its priority and its cgroup: make sure it
+# runs, at normal priority, preferably under its systemd unit (started at boot on EC2). A daemon
+# started from a hook would live in the CodeDeploy agent's cgroup and die with the agent.
+ensure_pm2_daemon() {
+  pm2_daemon_running && return 0
+  if [[ -n $BLUEGREEN_PM2_SERVICE ]]; then
+    log "PM2 daemon not running: starting $BLUEGREEN_PM2_SERVICE"
+    systemctl start "$BLUEGREEN_PM2_SERVICE" || log "WARNING: systemctl start $BLUEGREEN_PM2_SERVICE failed"
+    pm2_daemon_running && return 0
   fi
+  log "PM2 daemon not running: starting it directly"
+  pm2_cli_at 0 ping >/dev/null
 }
 
 # --- nginx ----------------------------------------------------------------------------------

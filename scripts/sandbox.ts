@@ -78,6 +78,15 @@ function nginxMainConfig(prefix: string): string {
   ].join("\n");
 }
 
+const SANDBOX_PM2_UNIT = "pm2-sandbox";
+/** Stands in for systemd: `systemctl start pm2-sandbox` starts the PM2 daemon, as the unit would. */
+const SYSTEMCTL_STUB = `#!/usr/bin/env bash
+set -euo pipefail
+printf '%s\\n' "$*" >>"$SANDBOX_SYSTEMCTL_LOG"
+[[ $# -eq 2 && $1 == start && $2 == ${SANDBOX_PM2_UNIT} ]] || { echo "systemctl stub: unexpected: $*" >&2; exit 1; }
+exec "$PM2_BIN" ping >/dev/null
+`;
+
 export class Sandbox {
   readonly env: NodeJS.ProcessEnv;
   private lastGoodRevision: string | undefined;
@@ -92,8 +101,15 @@ export class Sandbox {
     const nginxPrefix = join(dir, "nginx");
     for (const sub of ["conf.d", "temp"]) mkdirSync(join(nginxPrefix, sub), { recursive: true });
     writeFileSync(join(nginxPrefix, "nginx.conf"), nginxMainConfig(nginxPrefix));
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "systemctl"), SYSTEMCTL_STUB, { mode: 0o755 });
     this.env = {
       ...process.env,
+      // The hooks start PM2 through its systemd unit, as on EC2; this stub plays systemd.
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+      BLUEGREEN_PM2_SERVICE: SANDBOX_PM2_UNIT,
+      SANDBOX_SYSTEMCTL_LOG: join(dir, "systemctl.log"),
       BLUEGREEN_ROOT: join(dir, "app"),
       BLUEGREEN_USER: "",
       PM2_HOME: join(dir, "pm2"),
@@ -120,6 +136,12 @@ export class Sandbox {
     }
     const [listenPort, ...appPorts] = ports;
     return new Sandbox(mkdtempSync(join(tmpdir(), "bluegreen-host-")), listenPort, appPorts, resolved);
+  }
+
+  /** Every `systemctl` call the hooks made, one per line. */
+  get systemctlCalls(): string[] {
+    const file = this.env.SANDBOX_SYSTEMCTL_LOG ?? "";
+    return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n") : [];
   }
 
   get nginxUrl(): string {

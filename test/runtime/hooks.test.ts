@@ -70,6 +70,8 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
     const health = await fetch(`${sandbox.nginxUrl}/health`);
     expect(await health.json()).to.deep.equal({ status: "ok", by: "nginx" });
     expect(result.runs[0].output).to.contain("[BeforeInstall deployment=d-TEST00001 application=bluegreen-test group=bluegreen-test-blue]");
+    // The PM2 daemon came up through its systemd unit, not as a child of the hook.
+    expect(sandbox.systemctlCalls).to.deep.equal(["start pm2-sandbox"]);
   });
 
   it("upgrade: replaces every process without a failed request through nginx", async () => {
