@@ -42,6 +42,12 @@ describe("instance user data", () => {
         }
         expect(script).to.not.match(/authorized_keys|sshd/);
         expect(script).to.include('"log_group_name": "/bluegreen/staging/app"');
+        // PM2's unit is started, not only enabled, so the apps never live in the CodeDeploy agent's cgroup.
+        expect(script).to.match(/^systemctl start "pm2-\$\{APP_USER\}"$/m);
+        // Releases are root's; only the log dir belongs to the app user.
+        expect(script).to.include('install -d -o root -g root -m 0755 "$APP_ROOT" "$APP_ROOT/releases"');
+        expect(script.match(/"publish_multi_logs": true/g)).to.have.length(2);
+        expect(script).to.not.include("alternatives --set npm");
     });
 
     it("refuses a template placeholder that has no value, and a value that has no placeholder", () => {
