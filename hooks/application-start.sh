@@ -27,6 +27,9 @@ roll_back() {
   die "$reason; release $previous_version is serving again"
 }
 
+# CodeDeploy sends SIGTERM when the hook times out: never leave the host half on each release.
+trap 'roll_back "ApplicationStart was terminated (CodeDeploy hook timeout?) while replacing processes"' TERM
+
 log "starting release $version from $staged (previous: ${previous:-none})"
 ensure_pm2_daemon
 switch_link "$CURRENT_LINK" "$staged"

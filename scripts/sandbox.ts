@@ -156,8 +156,12 @@ export class Sandbox {
     return join(this.dir, "app", "current");
   }
 
-  /** Run one hook script of `revision` with the variables the CodeDeploy agent sets. */
-  runHook(revision: string, event: LifecycleEvent, deploymentId: string): Promise<HookRun> {
+  /**
+   * Run one hook script of `revision` with the variables the CodeDeploy agent sets. With
+   * `terminateWhen`, the hook gets SIGTERM (what the agent sends on a hook timeout) as soon as its
+   * output so far matches.
+   */
+  runHook(revision: string, event: LifecycleEvent, deploymentId: string, terminateWhen?: RegExp): Promise<HookRun> {
     const child = spawn("bash", [join(revision, "hooks", HOOK_SCRIPTS[event])], {
       cwd: revision,
       env: {
@@ -171,8 +175,16 @@ export class Sandbox {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    let terminated = false;
+    const collect = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (terminateWhen && !terminated && terminateWhen.test(output)) {
+        terminated = true;
+        child.kill("SIGTERM");
+      }
+    };
+    child.stdout.on("data", collect);
+    child.stderr.on("data", collect);
     return new Promise((resolve, reject) => {
       child.on("error", reject);
       child.on("close", (code) => resolve({ event, code: code ?? 1, output }));

@@ -125,6 +125,20 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
     expect(pm2Processes(sandbox).every((proc) => proc.status === "online")).to.equal(true);
   });
 
+  it("ApplicationStart terminated mid-replacement (hook timeout) puts the previous release back on every process", async () => {
+    const next = revision("v-terminated");
+    for (const event of ["BeforeInstall", "AfterInstall"] as const) {
+      const run = await sandbox.runHook(next, event, "d-TERM");
+      expect(run.code, run.output).to.equal(0);
+    }
+    const secondProcess = `bluegreen-${sandbox.appPorts[1]}`;
+    const run = await sandbox.runHook(next, "ApplicationStart", "d-TERM", new RegExp(`replacing ${secondProcess} with v-terminated`));
+    expect(run.code, run.output).to.equal(1);
+    expect(run.output).to.match(/ApplicationStart was terminated .*; release v2 is serving again/);
+    await expectServing(sandbox, "v2");
+    expect(pm2Processes(sandbox).every((proc) => proc.status === "online")).to.equal(true);
+  });
+
   it("successive upgrades prune old releases beyond the kept count", async () => {
     const v3 = await sandbox.deploy(revision("v3"));
     expect(v3.ok, outputOf(v3)).to.equal(true);
