@@ -14,6 +14,8 @@ import {
   type DeploymentInfo,
   type DeploymentStatus,
   type DeploymentTarget,
+  type LifecycleEvent,
+  type TargetStatus,
 } from "@aws-sdk/client-codedeploy";
 import {
   AddTagsCommand,
@@ -57,8 +59,15 @@ interface FakeDeployment {
   info: DeploymentInfo;
   /** Statuses GetDeployment reports in turn; the last one sticks. */
   script: DeploymentStatus[];
-  failedTargets?: DeploymentTarget[];
+  /** The instance targets as they stand once the deployment has ended. */
+  targets: DeploymentTarget[];
 }
+
+/** An instance target of a deployment; the fake's instance ids match DescribeTargetHealth's. */
+export const instanceTarget = (targetId: string, status: TargetStatus = "Succeeded", lifecycleEvents: LifecycleEvent[] = []): DeploymentTarget => ({
+  deploymentTargetType: "InstanceTarget",
+  instanceTarget: { targetId, status, lifecycleEvents },
+});
 
 export interface HttpResponse {
   status: number;
@@ -75,7 +84,8 @@ export class World {
   lastSuccessful: Partial<Record<Color, string>> = {};
   /** Statuses the next created deployment runs through. */
   nextDeploymentScript: DeploymentStatus[] = ["Created", "InProgress", "Succeeded"];
-  nextFailedTargets: DeploymentTarget[] = [];
+  /** The instance targets the next created deployment ends with; default: every instance of its color Succeeded. */
+  nextTargets?: DeploymentTarget[];
   /** The test listener's answers, by path. */
   http: Record<string, HttpResponse> = {};
   /** Listener actions to report as they are, instead of the weights (e.g. a stale target group). */
@@ -91,6 +101,7 @@ export class World {
     this.deployments[id] = {
       info: { deploymentId: id, status, revision: { revisionType: "S3", s3Location: { bucket: ENV.CODEDEPLOY_S3_BUCKET, key } } },
       script: [status],
+      targets: this.instances(color).map((i) => instanceTarget(i, status === "Succeeded" ? "Succeeded" : isRunning(status) ? "InProgress" : "Failed")),
     };
     this.lastAttempted[color] = id;
     if (status === "Succeeded") this.lastSuccessful[color] = id;
@@ -116,6 +127,11 @@ export class World {
       "/version": { status: 200, body: '{"version":"v2","commit":"0123abc","port":3001}' },
     };
     return world;
+  }
+
+  /** Instance ids registered in a color's target group (one per `health` entry). */
+  instances(color: Color): string[] {
+    return this.health[color].map((_, i) => `i-${color}${i}`);
   }
 
   count(command: string) {
@@ -202,7 +218,7 @@ export class World {
         const color = COLORS.find((c) => tgArn(c) === input.TargetGroupArn)!;
         return {
           TargetHealthDescriptions: this.health[color].map((state, i) => ({
-            Target: { Id: `i-${color}${i}`, Port: 80 },
+            Target: { Id: this.instances(color)[i], Port: 80 },
             TargetHealth:
               state === "healthy"
                 ? { State: state }
@@ -236,7 +252,7 @@ export class World {
         this.deployments[id] = {
           info: { deploymentId: id, status: "Created", revision: input.revision, deploymentGroupName: input.deploymentGroupName },
           script: [...this.nextDeploymentScript],
-          failedTargets: this.nextFailedTargets,
+          targets: this.nextTargets ?? this.instances(color).map((i) => instanceTarget(i)),
         };
         this.lastAttempted[color] = id;
         return { deploymentId: id };
@@ -249,12 +265,18 @@ export class World {
         deployment.info.status = status;
         const color = COLORS.find((c) => this.lastAttempted[c] === input.deploymentId);
         if (status === "Succeeded" && color) this.lastSuccessful[color] = input.deploymentId;
-        const done = status === "Succeeded" ? 2 : 0;
-        const failed = status === "Failed" ? 1 : 0;
+        const ended = !isRunning(status);
+        const count = (s: string) => (ended ? deployment.targets.filter((t) => t.instanceTarget?.status === s).length : 0);
         return {
           deploymentInfo: {
             ...deployment.info,
-            deploymentOverview: { Pending: status === "Created" ? 2 : 0, InProgress: status === "InProgress" ? 2 : 0, Succeeded: done, Failed: failed, Skipped: failed },
+            deploymentOverview: {
+              Pending: status === "Created" ? deployment.targets.length : 0,
+              InProgress: status === "InProgress" ? deployment.targets.length : 0,
+              Succeeded: count("Succeeded"),
+              Failed: count("Failed"),
+              Skipped: count("Skipped"),
+            },
             ...(status === "Failed" && {
               errorInformation: { code: "HEALTH_CONSTRAINTS", message: "The overall deployment failed because too many individual instances failed deployment" },
             }),
@@ -262,15 +284,24 @@ export class World {
         };
       }),
     );
+    // Like CodeDeploy: honours the TargetStatus filter and pages (here 2 ids a page, to exercise nextToken).
     mock.on(ListDeploymentTargetsCommand).callsFake(
-      this.handler("CodeDeploy", "ListDeploymentTargets", (input) => ({
-        targetIds: (this.deployments[input.deploymentId]!.failedTargets ?? []).map((t) => t.instanceTarget!.targetId!),
-      })),
+      this.handler("CodeDeploy", "ListDeploymentTargets", (input) => {
+        const wanted: string[] | undefined = input.targetFilters?.TargetStatus;
+        const ids = this.deployments[input.deploymentId]!.targets
+          .filter((t) => !wanted || wanted.includes(t.instanceTarget!.status!))
+          .map((t) => t.instanceTarget!.targetId!);
+        const start = Number(input.nextToken ?? 0);
+        return { targetIds: ids.slice(start, start + 2), ...(start + 2 < ids.length && { nextToken: String(start + 2) }) };
+      }),
     );
     mock.on(BatchGetDeploymentTargetsCommand).callsFake(
-      this.handler("CodeDeploy", "BatchGetDeploymentTargets", (input) => ({
-        deploymentTargets: this.deployments[input.deploymentId]!.failedTargets,
-      })),
+      this.handler("CodeDeploy", "BatchGetDeploymentTargets", (input) => {
+        if (input.targetIds.length > 25) throw new Error("BatchGetDeploymentTargets takes at most 25 target ids");
+        return {
+          deploymentTargets: this.deployments[input.deploymentId]!.targets.filter((t) => input.targetIds.includes(t.instanceTarget!.targetId)),
+        };
+      }),
     );
   }
 
@@ -297,6 +328,8 @@ export class World {
       .callsFake(this.handler("S3", "PutObject", () => ({ VersionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" })));
   }
 }
+
+const isRunning = (status: DeploymentStatus) => ["Created", "Queued", "InProgress", "Baking", "Ready"].includes(status);
 
 function forwardAction(weights: Weights): Action {
   return {

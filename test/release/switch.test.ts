@@ -50,10 +50,7 @@ describe("release switch", () => {
       ["verified for another version", (w) => (w.tags[targetGroupArn("green")]!["bluegreen:verified-version"] = "v1"), /green was verified for v1, not v2/],
       [
         "redeployed since verification",
-        (w) => {
-          w.deployments["d-NEW00009"] = { info: { deploymentId: "d-NEW00009", status: "InProgress" }, script: ["InProgress"] };
-          w.lastAttempted.green = "d-NEW00009";
-        },
+        (w) => w.deployed("green", "d-NEW00009", "revisions/v3/bluegreen-revision.zip", "InProgress"),
         /green was deployed again \(d-NEW00009, InProgress\) after verification of d-IDLE00002/,
       ],
     ];
