@@ -30,7 +30,7 @@ Reads the stack outputs (ALB_LISTENER_ARN, ...) from the environment.
 
 --version defaults to $RELEASE_VERSION, then $CI_COMMIT_SHA.
 Exit codes: 0 done, 1 check or deployment failed (traffic restored), 2 bad usage or stack outputs,
-3 refused (precondition or concurrent change; nothing changed), 4 needs a human (restore failed).`;
+3 refused (precondition, or a listener changed under this run: left as found), 4 needs a human (traffic left on a failing color: restore or rollback failed).`;
 
 type Env = Record<string, string | undefined>;
 type Values = Record<string, string | boolean | undefined>;

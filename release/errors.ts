@@ -8,7 +8,9 @@
  *      or another run or a person changed a listener under this run (e.g. rolled back during
  *      a switch's bake). This run changed nothing, or stopped and left the listener as it
  *      found it: the other party's change wins and is theirs to finish
- *   4  needs a human: a switch was aborted and restoring the previous weights failed as well
+ *   4  needs a human: production traffic stays on a color that failed its checks, because a
+ *      switch was aborted and restoring the previous weights failed as well, or `watch
+ *      --rollback` found problems and could not roll back
  */
 export const ExitCode = {
   ok: 0,

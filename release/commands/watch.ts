@@ -1,6 +1,6 @@
-import { formatWeights, soleColor } from "../colors";
+import { formatWeights, soleColor, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
-import { checkFailed, refused } from "../errors";
+import { ExitCode, ReleaseError, checkFailed, refused } from "../errors";
 import { readListenerWeights } from "../aws/listeners";
 import { watchTraffic } from "../release-checks";
 import { rollback } from "./rollback";
@@ -24,6 +24,25 @@ export async function watch(ctx: ReleaseContext, options: WatchOptions): Promise
     return;
   }
   ctx.log(["problems on the live color:", ...problems].join("\n  "));
-  if (options.rollbackOnProblem) await rollback(ctx, { force: false });
+  if (options.rollbackOnProblem) await rollbackOrNeedHuman(ctx, live, problems);
   throw checkFailed(`watch failed on ${live}${options.rollbackOnProblem ? "; rolled back" : ""}`);
+}
+
+/**
+ * A rollback that cannot happen (refused, or an AWS error) leaves production traffic on a color
+ * that is failing: that needs a human now (exit 4), not a "precondition" exit 3.
+ */
+async function rollbackOrNeedHuman(ctx: ReleaseContext, live: Color, problems: string[]) {
+  try {
+    await rollback(ctx, { force: false });
+  } catch (error) {
+    throw new ReleaseError(
+      [
+        `watch found problems on ${live}, which takes all production traffic, AND rolling back failed: ${(error as Error).message}`,
+        ...problems,
+        `traffic is still on ${live}: investigate now; \`npm run release -- rollback --force\` skips the safety checks`,
+      ].join("\n  "),
+      ExitCode.manualInterventionRequired,
+    );
+  }
 }

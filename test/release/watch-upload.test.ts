@@ -27,6 +27,20 @@ describe("release watch", () => {
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
   });
 
+  it("exits 4 (needs a human) when --rollback cannot roll back, traffic still on the failing color", async () => {
+    const world = World.betweenReleases("green");
+    world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
+    // blue was redeployed since its verification: rollback refuses to serve an unverified release.
+    world.deployed("blue", "d-NEWER0003", "revisions/v3/bluegreen-revision.zip");
+    world.alarms["bluegreen-staging-5xx"] = "ALARM";
+    const result = await run(world, ["watch", "--duration", "30", "--rollback"]);
+    expect(result.code).to.equal(ExitCode.manualInterventionRequired);
+    expect(result.err).to.match(/watch found problems on green, which takes all production traffic, AND rolling back failed: blue no longer holds a verified release/);
+    expect(result.err).to.include("alarm bluegreen-staging-5xx is in ALARM");
+    expect(result.err).to.include("traffic is still on green");
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+  });
+
   it("without --rollback only reports", async () => {
     const world = World.betweenReleases("green");
     world.alarms["bluegreen-staging-5xx"] = "ALARM";
