@@ -30,7 +30,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { COLORS, type Color, type Weights } from "../../release/colors";
 import type { Clock, ReleaseContext } from "../../release/context";
-import { readStackOutputs } from "../../release/stack-outputs";
+import { readStackOutputs, type StackOutputs } from "../../release/stack-outputs";
 
 export const ENV = {
   AWS_REGION: "eu-west-1",
@@ -138,8 +138,11 @@ export class World {
     return this.calls.filter((c) => c === command).length;
   }
 
-  /** Installs the fakes on fresh clients and returns a context with a fake clock and log. */
-  context(): ReleaseContext & { lines: string[]; clock: Clock & { elapsedMs: number } } {
+  /**
+   * Installs the fakes on fresh clients and returns a context with a fake clock and log, for the
+   * stack outputs the CLI read (tests may override some, e.g. ROLLBACK_ALARM_NAMES).
+   */
+  context(stackOutputs: StackOutputs = outputs): ReleaseContext & { lines: string[]; clock: Clock & { elapsedMs: number } } {
     const elb = new ElasticLoadBalancingV2Client({ region: ENV.AWS_REGION });
     const codedeploy = new CodeDeployClient({ region: ENV.AWS_REGION });
     const cloudwatch = new CloudWatchClient({ region: ENV.AWS_REGION });
@@ -157,7 +160,7 @@ export class World {
       },
     };
     return {
-      outputs,
+      outputs: stackOutputs,
       aws: { elb, codedeploy, cloudwatch, s3 },
       clock,
       httpGet: async (url) => {

@@ -102,6 +102,34 @@ describe("release switch", () => {
     expect(result.out.join("\n")).to.include("restored production listener to blue 100 / green 0");
   });
 
+  describe("checks the alarms of the color receiving traffic and those of no color, not the color left", () => {
+    // Named as infra/monitoring.ts names them.
+    const COLORED = {
+      ROLLBACK_ALARM_NAMES: "bluegreen-staging-blue-target-5xx-rate,bluegreen-staging-green-target-5xx-rate,bluegreen-staging-alb-5xx",
+    };
+    const colored = (firing: string) => {
+      const world = World.betweenReleases("blue");
+      world.alarms = { "bluegreen-staging-blue-target-5xx-rate": "OK", "bluegreen-staging-green-target-5xx-rate": "OK", "bluegreen-staging-alb-5xx": "OK" };
+      world.alarms[firing] = "ALARM";
+      return world;
+    };
+
+    it("switches away from a color whose own alarm fires", async () => {
+      const world = colored("bluegreen-staging-blue-target-5xx-rate");
+      const result = await run(world, ["switch", "--bake", "0"], COLORED);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+    });
+
+    for (const firing of ["bluegreen-staging-green-target-5xx-rate", "bluegreen-staging-alb-5xx"]) {
+      it(`aborts on ${firing}`, async () => {
+        const result = await run(colored(firing), ["switch", "--bake", "0"], COLORED);
+        expect(result.code).to.equal(ExitCode.checkFailed);
+        expect(result.err).to.include(`alarm ${firing} is in ALARM`);
+      });
+    }
+  });
+
   it("restores when the new color's targets turn unhealthy before the next step", async () => {
     const world = World.betweenReleases("blue");
     world.before = (command) => {

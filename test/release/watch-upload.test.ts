@@ -41,6 +41,13 @@ describe("release watch", () => {
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
   });
 
+  it("ignores the idle color's alarms (named <app>-<stack>-<color>-<metric>)", async () => {
+    const world = World.betweenReleases("green");
+    world.alarms = { "bluegreen-staging-blue-p99-latency": "ALARM", "bluegreen-staging-green-p99-latency": "OK" };
+    const result = await run(world, ["watch", "--duration", "30"], { ROLLBACK_ALARM_NAMES: "bluegreen-staging-blue-p99-latency,bluegreen-staging-green-p99-latency" });
+    expect(result.code, result.err).to.equal(ExitCode.ok);
+  });
+
   it("without --rollback only reports", async () => {
     const world = World.betweenReleases("green");
     world.alarms["bluegreen-staging-5xx"] = "ALARM";
