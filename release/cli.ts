@@ -162,6 +162,19 @@ const realContext = (outputs: StackOutputs, log: (line: string) => void): Releas
   log,
 });
 
+/**
+ * The causes behind an error, one line each. fetch reports every network failure as "TypeError:
+ * fetch failed" and keeps the reason (TLS certificate, ECONNREFUSED, timeout) only in `cause`.
+ */
+function causeChain(error: Error): string {
+  let text = "";
+  for (let cause = error.cause, depth = 0; cause !== undefined && depth < 5; cause = (cause as Error).cause, depth++) {
+    const c = cause as Error & { code?: unknown };
+    text += `\n  caused by ${c instanceof Error ? `${c.name}: ${c.message}` : String(c)}${c.code ? ` (${String(c.code)})` : ""}`;
+  }
+  return text;
+}
+
 /** Runs one command and returns its exit code; never throws. */
 export async function main(argv: string[], deps: CliDeps): Promise<ExitCode> {
   try {
@@ -191,7 +204,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<ExitCode> {
     }
     // AWS errors (AccessDenied, throttling, ...) keep their name: the runbook keys on it.
     const e = error as Error;
-    deps.error(`release: ${e.name}: ${e.message}`);
+    deps.error(`release: ${e.name}: ${e.message}${causeChain(e)}`);
     return ExitCode.checkFailed;
   }
 }

@@ -86,8 +86,8 @@ export class World {
   nextDeploymentScript: DeploymentStatus[] = ["Created", "InProgress", "Succeeded"];
   /** The instance targets the next created deployment ends with; default: every instance of its color Succeeded. */
   nextTargets?: DeploymentTarget[];
-  /** The test listener's answers, by path. */
-  http: Record<string, HttpResponse> = {};
+  /** The test listener's answers, by path; an Error is thrown, as fetch throws on network failures. */
+  http: Record<string, HttpResponse | Error> = {};
   /** Listener actions to report as they are, instead of the weights (e.g. a stale target group). */
   rawActions: Record<string, Action[]> = {};
   /** Every AWS command sent, in order (e.g. "ELB.ModifyListener"). */
@@ -164,8 +164,9 @@ export class World {
       aws: { elb, codedeploy, cloudwatch, s3 },
       clock,
       httpGet: async (url) => {
-        const path = new URL(url).pathname;
-        return this.http[path] ?? { status: 404, body: "not found" };
+        const answer = this.http[new URL(url).pathname] ?? { status: 404, body: "not found" };
+        if (answer instanceof Error) throw answer;
+        return answer;
       },
       log: (line) => lines.push(line),
       lines,
