@@ -68,7 +68,7 @@ async function requireEveryTargetDeployed(ctx: ReleaseContext, idle: Color, heal
   if (unproven.length) {
     throw checkFailed(
       [
-        `${idle} targets not proven by deployment ${deploymentId} (not among its Succeeded instances; deploy again):`,
+        `${idle} targets not proven by deployment ${deploymentId} (not among its Succeeded instances; redeploy the whole group, see the runbook):`,
         ...unproven.map((t) => t.id),
       ].join("\n  "),
     );

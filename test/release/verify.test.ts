@@ -43,7 +43,7 @@ describe("release verify", () => {
     [
       "a target the last deployment did not succeed on (the ALB still serves the right /version)",
       (w) => (w.health.green = ["healthy", "healthy", "healthy"]),
-      /green targets not proven by deployment d-IDLE00002 \(not among its Succeeded instances; deploy again\):\n\s+i-green2:80$/,
+      /green targets not proven by deployment d-IDLE00002 \(not among its Succeeded instances; redeploy the whole group, see the runbook\):\n\s+i-green2:80$/,
     ],
     [
       "a target that failed the last deployment",
