@@ -30,7 +30,7 @@ Reads the stack outputs (ALB_LISTENER_ARN, ...) from the environment.
 
 --version defaults to $RELEASE_VERSION, then $CI_COMMIT_SHA.
 Exit codes: 0 done, 1 check or deployment failed (traffic restored), 2 bad usage or stack outputs,
-3 refused (precondition or concurrent change; nothing changed), 4 needs a human (restore failed).`;
+3 refused (precondition, or a listener changed under this run: left as found), 4 needs a human (traffic left on a failing color: restore or rollback failed).`;
 
 type Env = Record<string, string | undefined>;
 type Values = Record<string, string | boolean | undefined>;
@@ -162,6 +162,19 @@ const realContext = (outputs: StackOutputs, log: (line: string) => void): Releas
   log,
 });
 
+/**
+ * The causes behind an error, one line each. fetch reports every network failure as "TypeError:
+ * fetch failed" and keeps the reason (TLS certificate, ECONNREFUSED, timeout) only in `cause`.
+ */
+function causeChain(error: Error): string {
+  let text = "";
+  for (let cause = error.cause, depth = 0; cause !== undefined && depth < 5; cause = (cause as Error).cause, depth++) {
+    const c = cause as Error & { code?: unknown };
+    text += `\n  caused by ${c instanceof Error ? `${c.name}: ${c.message}` : String(c)}${c.code ? ` (${String(c.code)})` : ""}`;
+  }
+  return text;
+}
+
 /** Runs one command and returns its exit code; never throws. */
 export async function main(argv: string[], deps: CliDeps): Promise<ExitCode> {
   try {
@@ -191,7 +204,7 @@ export async function main(argv: string[], deps: CliDeps): Promise<ExitCode> {
     }
     // AWS errors (AccessDenied, throttling, ...) keep their name: the runbook keys on it.
     const e = error as Error;
-    deps.error(`release: ${e.name}: ${e.message}`);
+    deps.error(`release: ${e.name}: ${e.message}${causeChain(e)}`);
     return ExitCode.checkFailed;
   }
 }

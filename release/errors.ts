@@ -4,9 +4,13 @@
  *   1  a release check failed: deployment failed, verification failed, or a switch was aborted
  *      and production traffic was put back where it was
  *   2  bad usage or missing/malformed stack outputs: nothing was changed
- *   3  refused: a precondition does not hold (idle color not verified, a switch is half-way,
- *      another run changed the listener under us); nothing was changed by this run
- *   4  needs a human: a switch was aborted and restoring the previous weights failed as well
+ *   3  refused: a precondition does not hold (idle color not verified, a switch is half-way),
+ *      or another run or a person changed a listener under this run (e.g. rolled back during
+ *      a switch's bake). This run changed nothing, or stopped and left the listener as it
+ *      found it: the other party's change wins and is theirs to finish
+ *   4  needs a human: production traffic stays on a color that failed its checks, because a
+ *      switch was aborted and restoring the previous weights failed as well, or `watch
+ *      --rollback` found problems and could not roll back
  */
 export const ExitCode = {
   ok: 0,

@@ -3,9 +3,9 @@ import type { ReleaseContext } from "./context";
 import { alarmProblems } from "./aws/alarms";
 import { targetHealth, unhealthyTargetLines } from "./aws/target-health";
 
-/** What must hold while a color takes production traffic: no rollback alarm, every target healthy. */
+/** What must hold while a color takes production traffic: none of its rollback alarms firing, every target healthy. */
 export async function trafficCheckProblems(ctx: ReleaseContext, color: Color): Promise<string[]> {
-  const problems = await alarmProblems(ctx);
+  const problems = await alarmProblems(ctx, color);
   const health = await targetHealth(ctx, color);
   if (!health.healthy) problems.push(...unhealthyTargetLines(health).map((line) => `${color} target ${line}`));
   return problems;

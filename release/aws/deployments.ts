@@ -5,7 +5,9 @@ import {
   GetDeploymentGroupCommand,
   ListDeploymentTargetsCommand,
   type DeploymentInfo,
+  type DeploymentTarget,
   type LastDeploymentInfo,
+  type TargetStatus,
 } from "@aws-sdk/client-codedeploy";
 import type { Color } from "../colors";
 import type { ReleaseContext } from "../context";
@@ -65,27 +67,45 @@ export async function createDeployment(ctx: ReleaseContext, color: Color, revisi
   return deploymentId;
 }
 
+/** Ids of a deployment's targets (instance ids here), optionally only those in the given states. */
+export async function deploymentTargetIds(ctx: ReleaseContext, deploymentId: string, statuses?: TargetStatus[]): Promise<string[]> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.aws.codedeploy.send(
+      new ListDeploymentTargetsCommand({ deploymentId, nextToken, ...(statuses && { targetFilters: { TargetStatus: statuses } }) }),
+    );
+    ids.push(...(page.targetIds ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return ids;
+}
+
+/** The deployment's targets with their status and lifecycle events, optionally only those in the given states. */
+export async function deploymentTargets(ctx: ReleaseContext, deploymentId: string, statuses?: TargetStatus[]): Promise<DeploymentTarget[]> {
+  const ids = await deploymentTargetIds(ctx, deploymentId, statuses);
+  const targets: DeploymentTarget[] = [];
+  // BatchGetDeploymentTargets takes at most 25 ids a call.
+  for (let i = 0; i < ids.length; i += 25) {
+    const { deploymentTargets = [] } = await ctx.aws.codedeploy.send(
+      new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: ids.slice(i, i + 25) }),
+    );
+    targets.push(...deploymentTargets);
+  }
+  return targets;
+}
+
 /**
- * CodeDeploy's own account of a failed deployment: its error information and, for every failed
- * instance, the lifecycle events that failed with their script, message and log tail.
+ * What went wrong on each given instance: the lifecycle events that failed with their script,
+ * message and log tail, or just its status when no event failed (skipped, still pending).
  */
-export async function failureDetails(ctx: ReleaseContext, deployment: DeploymentInfo): Promise<string[]> {
+export function instanceProblemLines(targets: DeploymentTarget[]): string[] {
   const lines: string[] = [];
-  const error = deployment.errorInformation;
-  if (error) lines.push(`CodeDeploy error ${error.code ?? "?"}: ${error.message ?? ""}`.trimEnd());
-  const deploymentId = deployment.deploymentId!;
-  const { targetIds = [] } = await ctx.aws.codedeploy.send(
-    new ListDeploymentTargetsCommand({ deploymentId, targetFilters: { TargetStatus: ["Failed"] } }),
-  );
-  if (!targetIds.length) return lines;
-  // BatchGetDeploymentTargets takes at most 25 ids; the first 25 failures say enough.
-  const { deploymentTargets = [] } = await ctx.aws.codedeploy.send(
-    new BatchGetDeploymentTargetsCommand({ deploymentId, targetIds: targetIds.slice(0, 25) }),
-  );
-  for (const target of deploymentTargets) {
+  for (const target of targets) {
     const instance = target.instanceTarget;
-    for (const event of instance?.lifecycleEvents ?? []) {
-      if (event.status !== "Failed") continue;
+    const failed = (instance?.lifecycleEvents ?? []).filter((event) => event.status === "Failed");
+    if (!failed.length) lines.push(`instance ${instance?.targetId ?? "?"}: ${instance?.status ?? "unknown status"}`);
+    for (const event of failed) {
       const d = event.diagnostics;
       lines.push(
         `instance ${instance?.targetId ?? "?"}: ${event.lifecycleEventName} failed` +
@@ -95,4 +115,11 @@ export async function failureDetails(ctx: ReleaseContext, deployment: Deployment
     }
   }
   return lines;
+}
+
+/** CodeDeploy's own account of a failed deployment: its error information and every failed instance. */
+export async function failureDetails(ctx: ReleaseContext, deployment: DeploymentInfo): Promise<string[]> {
+  const error = deployment.errorInformation;
+  const lines = error ? [`CodeDeploy error ${error.code ?? "?"}: ${error.message ?? ""}`.trimEnd()] : [];
+  return [...lines, ...instanceProblemLines(await deploymentTargets(ctx, deployment.deploymentId!, ["Failed"]))];
 }

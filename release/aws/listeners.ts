@@ -71,6 +71,21 @@ function weightedForward(ctx: ReleaseContext, weights: Weights): Action[] {
 }
 
 /**
+ * Refuses (exit 3) unless the listener still holds the weights this run last saw or set: another
+ * run or a person (e.g. an operator's rollback) changed it, and the change is theirs to finish.
+ */
+export async function requireListenerWeights(ctx: ReleaseContext, listenerArn: string, expected: Weights): Promise<void> {
+  const [current] = await readListenerWeights(ctx, [listenerArn]);
+  if (!sameWeights(current!, expected)) {
+    throw refused(
+      `listener ${listenerArn} changed under this run: expected ${formatWeights(expected)}, ` +
+        `found ${formatWeights(current!)}. Another release run or a manual change (a rollback?) is in progress; ` +
+        "this run leaves the listener as found. Check `npm run release -- status` and re-run.",
+    );
+  }
+}
+
+/**
  * Sets a listener's weights, but only if it still holds the weights this run last saw: another
  * run (or a person in the console) that changed it in between makes this refuse, not overwrite.
  * The re-read and the modify are not atomic; the pipeline's resource_group closes that gap.
@@ -81,14 +96,7 @@ export async function setListenerWeights(
   expected: Weights,
   next: Weights,
 ): Promise<void> {
-  const [current] = await readListenerWeights(ctx, [listenerArn]);
-  if (!sameWeights(current!, expected)) {
-    throw refused(
-      `listener ${listenerArn} changed under this run: expected ${formatWeights(expected)}, ` +
-        `found ${formatWeights(current!)}. Another release run or a manual change is in progress; ` +
-        "nothing was modified. Check `npm run release -- status` and re-run.",
-    );
-  }
+  await requireListenerWeights(ctx, listenerArn, expected);
   await ctx.aws.elb.send(
     new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: weightedForward(ctx, next) }),
   );

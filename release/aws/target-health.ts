@@ -3,6 +3,9 @@ import type { Color } from "../colors";
 import type { ReleaseContext } from "../context";
 
 export interface TargetState {
+  /** The instance id as registered (targets are instances, registered by the Auto Scaling group). */
+  instanceId: string;
+  /** Instance and port, for messages. */
   id: string;
   state: string;
   reason?: string;
@@ -21,6 +24,7 @@ export async function targetHealth(ctx: ReleaseContext, color: Color): Promise<C
     new DescribeTargetHealthCommand({ TargetGroupArn: ctx.outputs[color].targetGroupArn }),
   );
   const targets: TargetState[] = TargetHealthDescriptions.map((d) => ({
+    instanceId: d.Target?.Id ?? "?",
     id: `${d.Target?.Id ?? "?"}:${d.Target?.Port ?? "?"}`,
     state: d.TargetHealth?.State ?? "unknown",
     ...(d.TargetHealth?.Reason && { reason: d.TargetHealth.Reason }),

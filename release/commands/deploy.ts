@@ -4,10 +4,12 @@ import type { ReleaseContext } from "../context";
 import { checkFailed, refused } from "../errors";
 import {
   createDeployment,
+  deploymentTargets,
   failureDetails,
   formatRevision,
   getDeployment,
   groupDeployments,
+  instanceProblemLines,
   isActive,
   revisionOf,
   type S3Revision,
@@ -46,7 +48,28 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
       [`deployment ${deploymentId} to ${idle} ended ${outcome.status}`, ...details].join("\n  "),
     );
   }
-  ctx.log(`deployment ${deploymentId} to ${idle} succeeded; next: verify`);
+  await requireEveryInstanceSucceeded(ctx, outcome, idle);
+  ctx.log(`deployment ${deploymentId} to ${idle} succeeded on every instance; next: verify`);
+}
+
+/**
+ * The color groups deploy with CodeDeployDefault.AllAtOnce, whose minimum healthy hosts is one
+ * instance: CodeDeploy calls the deployment Succeeded as soon as one instance succeeded. A color
+ * with some instances on the old release (or none) must not go on to verify, so every instance
+ * target has to have succeeded.
+ */
+async function requireEveryInstanceSucceeded(ctx: ReleaseContext, deployment: DeploymentInfo, idle: Color) {
+  const targets = await deploymentTargets(ctx, deployment.deploymentId!);
+  const notSucceeded = targets.filter((t) => t.instanceTarget?.status !== "Succeeded");
+  const o = deployment.deploymentOverview ?? {};
+  if (!notSucceeded.length && !o.Failed && !o.Skipped && targets.length) return;
+  throw checkFailed(
+    [
+      `deployment ${deployment.deploymentId} to ${idle} ended Succeeded, but not on every instance ` +
+        `(${targets.length - notSucceeded.length} of ${targets.length} succeeded, overview failed ${o.Failed ?? 0}, skipped ${o.Skipped ?? 0})`,
+      ...(targets.length ? instanceProblemLines(notSucceeded) : ["no instance targets: the group has no instances"]),
+    ].join("\n  "),
+  );
 }
 
 async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, options: DeployOptions): Promise<string> {

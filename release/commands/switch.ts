@@ -1,7 +1,7 @@
 import { allOn, formatWeights, otherColor, sameWeights, share, soleColor, splitTowards, type Color, type Weights } from "../colors";
 import type { ReleaseContext } from "../context";
 import { ExitCode, ReleaseError, checkFailed, refused } from "../errors";
-import { readBothListeners, setListenerWeights } from "../aws/listeners";
+import { readBothListeners, readListenerWeights, requireListenerWeights, setListenerWeights } from "../aws/listeners";
 import { readReleaseTags, recordRollbackColor } from "../aws/release-tags";
 import { trafficCheckProblems, watchTraffic } from "../release-checks";
 import { pointTestListenerAt } from "../test-listener";
@@ -56,12 +56,16 @@ export async function switchTraffic(ctx: ReleaseContext, options: SwitchOptions)
       await setListenerWeights(ctx, ctx.outputs.productionListenerArn, current, next);
       current = next;
       ctx.log(`production listener: ${formatWeights(current)} (${percent}% on ${to}); baking ${options.bakeSeconds}s`);
-      await failOnProblems(
-        `while ${percent}% was on ${to}`,
-        await watchTraffic(ctx, to, options.bakeSeconds, options.checkIntervalSeconds),
-      );
+      const problems = await watchTraffic(ctx, to, options.bakeSeconds, options.checkIntervalSeconds);
+      // A bake takes minutes: an operator may have rolled back meanwhile. Their change wins, and
+      // this run must not report the step as baked (exit 3, listener left as found).
+      await requireListenerWeights(ctx, ctx.outputs.productionListenerArn, current);
+      await failOnProblems(`while ${percent}% was on ${to}`, problems);
       ctx.log(`${percent}% on ${to}: rollback alarms OK and every ${to} target healthy`);
     }
+    // Last look before reporting success and moving the test listener to the old color, which
+    // after someone else's rollback would be the live one.
+    await requireListenerWeights(ctx, ctx.outputs.productionListenerArn, current);
   } catch (error) {
     // A concurrent change is someone else's to finish; anything else (a failed check, an AWS
     // error mid-way) means traffic must not stay on a color we can no longer vouch for.
@@ -82,10 +86,18 @@ async function failOnProblems(when: string, problems: string[]) {
   if (problems.length) throw checkFailed([`switch aborted: ${when}:`, ...problems].join("\n  "));
 }
 
-/** Puts all traffic back on `from`; a failure here is the one case that needs a human. */
+/**
+ * Puts all traffic back on `from`; a failure here is the one case that needs a human. An
+ * operator who already rolled back (all traffic on `from`) did the restore: that is not a failure.
+ */
 async function restore(ctx: ReleaseContext, current: Weights, from: Color, cause: Error) {
-  if (sameWeights(current, allOn(from))) return;
+  if (sameWeights(current, allOn(from))) return; // this run moved no traffic
   try {
+    const [now] = await readListenerWeights(ctx, [ctx.outputs.productionListenerArn]);
+    if (sameWeights(now!, allOn(from))) {
+      ctx.log(`production listener already has all traffic on ${from} (rolled back by someone else); nothing to restore`);
+      return;
+    }
     await setListenerWeights(ctx, ctx.outputs.productionListenerArn, current, allOn(from));
   } catch (restoreError) {
     throw new ReleaseError(

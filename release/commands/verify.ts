@@ -1,10 +1,10 @@
-import { otherColor, soleColor, formatWeights } from "../colors";
+import { otherColor, soleColor, formatWeights, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
 import { checkFailed, refused } from "../errors";
-import { groupDeployments } from "../aws/deployments";
+import { deploymentTargetIds, groupDeployments } from "../aws/deployments";
 import { readBothListeners } from "../aws/listeners";
 import { recordVerification } from "../aws/release-tags";
-import { targetHealth, unhealthyTargetLines } from "../aws/target-health";
+import { targetHealth, unhealthyTargetLines, type ColorHealth } from "../aws/target-health";
 import { pointTestListenerAt } from "../test-listener";
 
 export interface VerifyOptions {
@@ -14,8 +14,13 @@ export interface VerifyOptions {
 
 /**
  * Proves the idle color is ready for traffic and records that on its target group (the record
- * `switch` requires): its last deployment succeeded, every target is healthy, and through the
- * test listener `/health/deep` answers 200 and every `/version` answer is the expected release.
+ * `switch` requires): its last deployment succeeded, every target is healthy and is an instance on
+ * which that deployment succeeded, and through the test listener `/health/deep` answers 200 and
+ * `/version` serves the expected release.
+ *
+ * The per-instance proof comes from CodeDeploy, not from sampling through the ALB (with
+ * least_outstanding_requests every sample may reach the same target): an instance is a Succeeded
+ * target only if its ValidateService hook found each process serving the bundle's version.
  */
 export async function verify(ctx: ReleaseContext, options: VerifyOptions): Promise<void> {
   const { production, test } = await readBothListeners(ctx);
@@ -37,10 +42,12 @@ export async function verify(ctx: ReleaseContext, options: VerifyOptions): Promi
     throw checkFailed([`${idle} targets not all healthy (${health.summary}):`, ...unhealthyTargetLines(health)].join("\n  "));
   }
   ctx.log(`${idle}: targets ${health.summary}`);
+  await requireEveryTargetDeployed(ctx, idle, health, lastSuccessful.deploymentId);
 
+  // The path users will take: listener, target group, nginx, app. One sample per target is no
+  // per-instance proof (the ALB picks the targets) but catches a wrong bundle or a broken route.
   await checkHealthEndpoint(ctx);
-  // Enough requests that the ALB's round robin reaches every target at least once in practice.
-  await checkServedVersion(ctx, options.version, Math.max(3, health.targets.length * 2));
+  await checkServedVersion(ctx, options.version, Math.max(3, health.targets.length));
 
   await recordVerification(ctx, idle, {
     version: options.version,
@@ -48,6 +55,25 @@ export async function verify(ctx: ReleaseContext, options: VerifyOptions): Promi
     at: new Date(ctx.clock.now()).toISOString(),
   });
   ctx.log(`${idle} verified for ${options.version} (deployment ${lastSuccessful.deploymentId}); next: switch`);
+}
+
+/**
+ * Every instance registered in the idle target group must be a Succeeded target of its latest
+ * deployment. One that is not (launched after it, skipped, or failed under AllAtOnce) may serve
+ * another release, and no /version sample through the ALB is sure to reach it.
+ */
+async function requireEveryTargetDeployed(ctx: ReleaseContext, idle: Color, health: ColorHealth, deploymentId: string) {
+  const succeeded = new Set(await deploymentTargetIds(ctx, deploymentId, ["Succeeded"]));
+  const unproven = health.targets.filter((t) => !succeeded.has(t.instanceId));
+  if (unproven.length) {
+    throw checkFailed(
+      [
+        `${idle} targets not proven by deployment ${deploymentId} (not among its Succeeded instances; redeploy the whole group, see the runbook):`,
+        ...unproven.map((t) => t.id),
+      ].join("\n  "),
+    );
+  }
+  ctx.log(`${idle}: every target is a Succeeded instance of ${deploymentId} (its ValidateService checked /version)`);
 }
 
 async function checkHealthEndpoint(ctx: ReleaseContext) {

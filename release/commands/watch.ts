@@ -1,7 +1,8 @@
-import { formatWeights, soleColor } from "../colors";
+import { formatWeights, otherColor, soleColor, type Color, type Weights } from "../colors";
 import type { ReleaseContext } from "../context";
-import { checkFailed, refused } from "../errors";
+import { ExitCode, ReleaseError, checkFailed, refused } from "../errors";
 import { readListenerWeights } from "../aws/listeners";
+import { readReleaseTags } from "../aws/release-tags";
 import { watchTraffic } from "../release-checks";
 import { rollback } from "./rollback";
 
@@ -12,18 +13,55 @@ export interface WatchOptions {
   rollbackOnProblem: boolean;
 }
 
-/** After a switch: watches the live color's alarms and targets for a while, optionally rolling back. */
+/**
+ * After a switch: watches the color that received the release (its alarms and targets) for a
+ * while, optionally rolling back. A canary (a switch whose last step was below 100 %, traffic split
+ * on purpose) is watched too: the color the recorded switch moves traffic to is the one on trial,
+ * and a rollback puts all traffic back on the color the switch started from. A split with no
+ * switch recorded is nobody's release, and watch refuses it.
+ */
 export async function watch(ctx: ReleaseContext, options: WatchOptions): Promise<void> {
   const [production] = await readListenerWeights(ctx, [ctx.outputs.productionListenerArn]);
   const live = soleColor(production!);
-  if (!live) throw refused(`production traffic is split (${formatWeights(production!)}); finish the switch first`);
-  ctx.log(`watching ${live} for ${options.durationSeconds}s (alarms and target health every ${options.checkIntervalSeconds}s)`);
-  const problems = await watchTraffic(ctx, live, options.durationSeconds, options.checkIntervalSeconds);
+  const watched = live ?? (await canaryColor(ctx, production!));
+  const what = live ? "live color" : `canary (${formatWeights(production!)})`;
+  ctx.log(`watching the ${what} ${watched} for ${options.durationSeconds}s (alarms and target health every ${options.checkIntervalSeconds}s)`);
+  const problems = await watchTraffic(ctx, watched, options.durationSeconds, options.checkIntervalSeconds);
   if (!problems.length) {
-    ctx.log(`${live} stayed clean for ${options.durationSeconds}s; release done`);
+    ctx.log(
+      `${watched} stayed clean for ${options.durationSeconds}s; ` +
+        (live ? "release done" : "finish the canary with `switch --steps …,100` or end it with `rollback`"),
+    );
     return;
   }
-  ctx.log(["problems on the live color:", ...problems].join("\n  "));
-  if (options.rollbackOnProblem) await rollback(ctx, { force: false });
-  throw checkFailed(`watch failed on ${live}${options.rollbackOnProblem ? "; rolled back" : ""}`);
+  ctx.log([`problems on the ${what} ${watched}:`, ...problems].join("\n  "));
+  if (options.rollbackOnProblem) await rollbackOrNeedHuman(ctx, watched, problems);
+  throw checkFailed(`watch failed on ${watched}${options.rollbackOnProblem ? "; rolled back" : ""}`);
+}
+
+async function canaryColor(ctx: ReleaseContext, production: Weights): Promise<Color> {
+  const { rollbackColor } = await readReleaseTags(ctx);
+  if (!rollbackColor) {
+    throw refused(`production traffic is split (${formatWeights(production)}) but no switch is recorded; finish the switch or roll back first`);
+  }
+  return otherColor(rollbackColor);
+}
+
+/**
+ * A rollback that cannot happen (refused, or an AWS error) leaves production traffic on a color
+ * that is failing: that needs a human now (exit 4), not a "precondition" exit 3.
+ */
+async function rollbackOrNeedHuman(ctx: ReleaseContext, live: Color, problems: string[]) {
+  try {
+    await rollback(ctx, { force: false });
+  } catch (error) {
+    throw new ReleaseError(
+      [
+        `watch found problems on ${live}, which takes production traffic, AND rolling back failed: ${(error as Error).message}`,
+        ...problems,
+        `traffic is still on ${live}: investigate now; \`npm run release -- rollback --force\` skips the safety checks`,
+      ].join("\n  "),
+      ExitCode.manualInterventionRequired,
+    );
+  }
 }

@@ -12,6 +12,9 @@ import { REPO_ROOT } from "./gitlab-ci";
 
 const CLI = join(REPO_ROOT, "node_modules", "gitlab-ci-local", "dist", "index.js");
 const PROJECT = "platform/bluegreen";
+const PROJECT_ID = "4711";
+const FORK = "someone/bluegreen";
+const FORK_ID = "9001";
 
 /**
  * A scratch git repository holding only the pipeline file (the simulation needs a repo and leaves
@@ -62,17 +65,26 @@ describe("pipeline: simulated by gitlab-ci-local", function () {
       CI_PIPELINE_SOURCE: "merge_request_event",
       CI_COMMIT_BRANCH: "",
       CI_MERGE_REQUEST_SOURCE_PROJECT_PATH: PROJECT,
+      CI_MERGE_REQUEST_SOURCE_PROJECT_ID: PROJECT_ID,
+      CI_MERGE_REQUEST_PROJECT_PATH: PROJECT,
+      CI_MERGE_REQUEST_PROJECT_ID: PROJECT_ID,
     });
     expect(mr.jobs).to.deep.equal({ ...CHECKS, "preview:staging": "on_success", "preview:production": "on_success" });
     expect(mr.dependencyChain()).to.include("All job dependencies are valid");
   });
 
   it("merge request from a fork: the offline gate, no preview (no credentials)", () => {
+    // GitLab's default: the pipeline runs in the fork, so the project variables are the fork's.
     const fork = simulate(repo, {
       ...defaultBranch,
+      CI_PROJECT_PATH: FORK,
+      CI_PROJECT_ID: FORK_ID,
       CI_PIPELINE_SOURCE: "merge_request_event",
       CI_COMMIT_BRANCH: "",
-      CI_MERGE_REQUEST_SOURCE_PROJECT_PATH: "someone/bluegreen",
+      CI_MERGE_REQUEST_SOURCE_PROJECT_PATH: FORK,
+      CI_MERGE_REQUEST_SOURCE_PROJECT_ID: FORK_ID,
+      CI_MERGE_REQUEST_PROJECT_PATH: PROJECT,
+      CI_MERGE_REQUEST_PROJECT_ID: PROJECT_ID,
     });
     expect(fork.jobs).to.deep.equal(CHECKS);
   });

@@ -182,7 +182,7 @@ describe("pipeline: .gitlab-ci.yml", () => {
     });
 
     it("previews only same-project merge requests (forks have no credentials) and the offline gate runs for all", () => {
-      expect(pipeline.jobs.get("preview:staging")!.rules[0].if).to.include("$CI_MERGE_REQUEST_SOURCE_PROJECT_PATH == $CI_PROJECT_PATH");
+      expect(pipeline.jobs.get("preview:staging")!.rules[0].if).to.include("$CI_MERGE_REQUEST_SOURCE_PROJECT_ID == $CI_MERGE_REQUEST_PROJECT_ID");
       expect(pipeline.jobs.get("policy:staging")!.rules.map((r: Node) => r.if)).to.include('$CI_PIPELINE_SOURCE == "merge_request_event"');
       expect(pipeline.jobs.get("policy:staging")!.id_tokens).to.equal(undefined);
     });

@@ -68,6 +68,15 @@ describe("release: command line", () => {
     expect(result.err).to.match(/AccessDenied: User: .* is not authorized/);
   });
 
+  it("prints the cause of a network failure (fetch keeps the reason only in error.cause)", async () => {
+    const world = World.betweenReleases();
+    const reason = Object.assign(new Error("connect ETIMEDOUT 203.0.113.10:8443"), { code: "ETIMEDOUT" });
+    world.http["/health/deep"] = new TypeError("fetch failed", { cause: reason });
+    const result = await run(world, ["verify"]);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.equal("release: TypeError: fetch failed\n  caused by Error: connect ETIMEDOUT 203.0.113.10:8443 (ETIMEDOUT)");
+  });
+
   it("refuses (exit 3) when the listener forwards to a target group that is not blue or green", async () => {
     const world = World.betweenReleases();
     world.rawActions[PRODUCTION_LISTENER] = [

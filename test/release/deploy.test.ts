@@ -1,9 +1,22 @@
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
-import { PRODUCTION_LISTENER, World } from "./fake-aws";
+import { PRODUCTION_LISTENER, World, instanceTarget } from "./fake-aws";
 import { run } from "./run";
 
 const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
+const VALIDATE_SERVICE_FAILED = [
+  { lifecycleEventName: "ApplicationStart", status: "Succeeded" as const },
+  {
+    lifecycleEventName: "ValidateService",
+    status: "Failed" as const,
+    diagnostics: {
+      errorCode: "ScriptFailed" as const,
+      scriptName: "hooks/validate-service.sh",
+      message: "Script at specified location: hooks/validate-service.sh run as user root failed with exit code 1",
+      logTail: "[stdout] port 3002: /version serves v2, expected v3\n",
+    },
+  },
+];
 const deployV3 = (world: World, ...extra: string[]) => run(world, ["deploy", "--revision", REVISION, "--poll", "5", ...extra]);
 
 describe("release deploy", () => {
@@ -32,27 +45,7 @@ describe("release deploy", () => {
   it("fails with CodeDeploy's error details and the failing lifecycle events", async () => {
     const world = World.betweenReleases("blue");
     world.nextDeploymentScript = ["InProgress", "Failed"];
-    world.nextFailedTargets = [
-      {
-        instanceTarget: {
-          targetId: "i-0abc",
-          status: "Failed",
-          lifecycleEvents: [
-            { lifecycleEventName: "ApplicationStart", status: "Succeeded" },
-            {
-              lifecycleEventName: "ValidateService",
-              status: "Failed",
-              diagnostics: {
-                errorCode: "ScriptFailed",
-                scriptName: "hooks/validate-service.sh",
-                message: "Script at specified location: hooks/validate-service.sh run as user root failed with exit code 1",
-                logTail: "[stdout] port 3002: /version serves v2, expected v3\n",
-              },
-            },
-          ],
-        },
-      },
-    ];
+    world.nextTargets = [instanceTarget("i-0abc", "Failed", VALIDATE_SERVICE_FAILED)];
     const result = await deployV3(world);
     expect(result.code).to.equal(ExitCode.checkFailed);
     expect(result.err).to.include("deployment d-NEW00001 to green ended Failed");
@@ -60,6 +53,28 @@ describe("release deploy", () => {
     expect(result.err).to.include("instance i-0abc: ValidateService failed (ScriptFailed, hooks/validate-service.sh)");
     expect(result.err).to.include("| [stdout] port 3002: /version serves v2, expected v3");
     expect(result.err).not.to.include("ApplicationStart");
+  });
+
+  // CodeDeployDefault.AllAtOnce reports Succeeded once a single instance succeeded.
+  it("fails when the deployment Succeeded but an instance failed, with that instance's failed lifecycle events", async () => {
+    const world = World.betweenReleases("blue");
+    world.nextTargets = [instanceTarget("i-green0"), instanceTarget("i-green1", "Failed", VALIDATE_SERVICE_FAILED)];
+    const result = await deployV3(world);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.include("deployment d-NEW00001 to green ended Succeeded, but not on every instance (1 of 2 succeeded, overview failed 1, skipped 0)");
+    expect(result.err).to.include("instance i-green1: ValidateService failed (ScriptFailed, hooks/validate-service.sh)");
+    expect(result.err).to.include("| [stdout] port 3002: /version serves v2, expected v3");
+    expect(result.err).not.to.include("i-green0");
+  });
+
+  it("fails when the deployment Succeeded but skipped an instance", async () => {
+    const world = World.betweenReleases("blue");
+    world.health.green = ["healthy", "healthy", "healthy"];
+    world.nextTargets = [instanceTarget("i-green0"), instanceTarget("i-green1"), instanceTarget("i-green2", "Skipped")];
+    const result = await deployV3(world);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.include("(2 of 3 succeeded, overview failed 0, skipped 1)");
+    expect(result.err).to.include("instance i-green2: Skipped");
   });
 
   it("fails on a stopped deployment even without failed instances", async () => {

@@ -14,6 +14,8 @@ import {
   type DeploymentInfo,
   type DeploymentStatus,
   type DeploymentTarget,
+  type LifecycleEvent,
+  type TargetStatus,
 } from "@aws-sdk/client-codedeploy";
 import {
   AddTagsCommand,
@@ -28,7 +30,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { COLORS, type Color, type Weights } from "../../release/colors";
 import type { Clock, ReleaseContext } from "../../release/context";
-import { readStackOutputs } from "../../release/stack-outputs";
+import { readStackOutputs, type StackOutputs } from "../../release/stack-outputs";
 
 export const ENV = {
   AWS_REGION: "eu-west-1",
@@ -57,8 +59,15 @@ interface FakeDeployment {
   info: DeploymentInfo;
   /** Statuses GetDeployment reports in turn; the last one sticks. */
   script: DeploymentStatus[];
-  failedTargets?: DeploymentTarget[];
+  /** The instance targets as they stand once the deployment has ended. */
+  targets: DeploymentTarget[];
 }
+
+/** An instance target of a deployment; the fake's instance ids match DescribeTargetHealth's. */
+export const instanceTarget = (targetId: string, status: TargetStatus = "Succeeded", lifecycleEvents: LifecycleEvent[] = []): DeploymentTarget => ({
+  deploymentTargetType: "InstanceTarget",
+  instanceTarget: { targetId, status, lifecycleEvents },
+});
 
 export interface HttpResponse {
   status: number;
@@ -75,9 +84,10 @@ export class World {
   lastSuccessful: Partial<Record<Color, string>> = {};
   /** Statuses the next created deployment runs through. */
   nextDeploymentScript: DeploymentStatus[] = ["Created", "InProgress", "Succeeded"];
-  nextFailedTargets: DeploymentTarget[] = [];
-  /** The test listener's answers, by path. */
-  http: Record<string, HttpResponse> = {};
+  /** The instance targets the next created deployment ends with; default: every instance of its color Succeeded. */
+  nextTargets?: DeploymentTarget[];
+  /** The test listener's answers, by path; an Error is thrown, as fetch throws on network failures. */
+  http: Record<string, HttpResponse | Error> = {};
   /** Listener actions to report as they are, instead of the weights (e.g. a stale target group). */
   rawActions: Record<string, Action[]> = {};
   /** Every AWS command sent, in order (e.g. "ELB.ModifyListener"). */
@@ -91,6 +101,7 @@ export class World {
     this.deployments[id] = {
       info: { deploymentId: id, status, revision: { revisionType: "S3", s3Location: { bucket: ENV.CODEDEPLOY_S3_BUCKET, key } } },
       script: [status],
+      targets: this.instances(color).map((i) => instanceTarget(i, status === "Succeeded" ? "Succeeded" : isRunning(status) ? "InProgress" : "Failed")),
     };
     this.lastAttempted[color] = id;
     if (status === "Succeeded") this.lastSuccessful[color] = id;
@@ -118,12 +129,20 @@ export class World {
     return world;
   }
 
+  /** Instance ids registered in a color's target group (one per `health` entry). */
+  instances(color: Color): string[] {
+    return this.health[color].map((_, i) => `i-${color}${i}`);
+  }
+
   count(command: string) {
     return this.calls.filter((c) => c === command).length;
   }
 
-  /** Installs the fakes on fresh clients and returns a context with a fake clock and log. */
-  context(): ReleaseContext & { lines: string[]; clock: Clock & { elapsedMs: number } } {
+  /**
+   * Installs the fakes on fresh clients and returns a context with a fake clock and log, for the
+   * stack outputs the CLI read (tests may override some, e.g. ROLLBACK_ALARM_NAMES).
+   */
+  context(stackOutputs: StackOutputs = outputs): ReleaseContext & { lines: string[]; clock: Clock & { elapsedMs: number } } {
     const elb = new ElasticLoadBalancingV2Client({ region: ENV.AWS_REGION });
     const codedeploy = new CodeDeployClient({ region: ENV.AWS_REGION });
     const cloudwatch = new CloudWatchClient({ region: ENV.AWS_REGION });
@@ -141,12 +160,13 @@ export class World {
       },
     };
     return {
-      outputs,
+      outputs: stackOutputs,
       aws: { elb, codedeploy, cloudwatch, s3 },
       clock,
       httpGet: async (url) => {
-        const path = new URL(url).pathname;
-        return this.http[path] ?? { status: 404, body: "not found" };
+        const answer = this.http[new URL(url).pathname] ?? { status: 404, body: "not found" };
+        if (answer instanceof Error) throw answer;
+        return answer;
       },
       log: (line) => lines.push(line),
       lines,
@@ -202,7 +222,7 @@ export class World {
         const color = COLORS.find((c) => tgArn(c) === input.TargetGroupArn)!;
         return {
           TargetHealthDescriptions: this.health[color].map((state, i) => ({
-            Target: { Id: `i-${color}${i}`, Port: 80 },
+            Target: { Id: this.instances(color)[i], Port: 80 },
             TargetHealth:
               state === "healthy"
                 ? { State: state }
@@ -236,7 +256,7 @@ export class World {
         this.deployments[id] = {
           info: { deploymentId: id, status: "Created", revision: input.revision, deploymentGroupName: input.deploymentGroupName },
           script: [...this.nextDeploymentScript],
-          failedTargets: this.nextFailedTargets,
+          targets: this.nextTargets ?? this.instances(color).map((i) => instanceTarget(i)),
         };
         this.lastAttempted[color] = id;
         return { deploymentId: id };
@@ -249,12 +269,18 @@ export class World {
         deployment.info.status = status;
         const color = COLORS.find((c) => this.lastAttempted[c] === input.deploymentId);
         if (status === "Succeeded" && color) this.lastSuccessful[color] = input.deploymentId;
-        const done = status === "Succeeded" ? 2 : 0;
-        const failed = status === "Failed" ? 1 : 0;
+        const ended = !isRunning(status);
+        const count = (s: string) => (ended ? deployment.targets.filter((t) => t.instanceTarget?.status === s).length : 0);
         return {
           deploymentInfo: {
             ...deployment.info,
-            deploymentOverview: { Pending: status === "Created" ? 2 : 0, InProgress: status === "InProgress" ? 2 : 0, Succeeded: done, Failed: failed, Skipped: failed },
+            deploymentOverview: {
+              Pending: status === "Created" ? deployment.targets.length : 0,
+              InProgress: status === "InProgress" ? deployment.targets.length : 0,
+              Succeeded: count("Succeeded"),
+              Failed: count("Failed"),
+              Skipped: count("Skipped"),
+            },
             ...(status === "Failed" && {
               errorInformation: { code: "HEALTH_CONSTRAINTS", message: "The overall deployment failed because too many individual instances failed deployment" },
             }),
@@ -262,15 +288,24 @@ export class World {
         };
       }),
     );
+    // Like CodeDeploy: honours the TargetStatus filter and pages (here 2 ids a page, to exercise nextToken).
     mock.on(ListDeploymentTargetsCommand).callsFake(
-      this.handler("CodeDeploy", "ListDeploymentTargets", (input) => ({
-        targetIds: (this.deployments[input.deploymentId]!.failedTargets ?? []).map((t) => t.instanceTarget!.targetId!),
-      })),
+      this.handler("CodeDeploy", "ListDeploymentTargets", (input) => {
+        const wanted: string[] | undefined = input.targetFilters?.TargetStatus;
+        const ids = this.deployments[input.deploymentId]!.targets
+          .filter((t) => !wanted || wanted.includes(t.instanceTarget!.status!))
+          .map((t) => t.instanceTarget!.targetId!);
+        const start = Number(input.nextToken ?? 0);
+        return { targetIds: ids.slice(start, start + 2), ...(start + 2 < ids.length && { nextToken: String(start + 2) }) };
+      }),
     );
     mock.on(BatchGetDeploymentTargetsCommand).callsFake(
-      this.handler("CodeDeploy", "BatchGetDeploymentTargets", (input) => ({
-        deploymentTargets: this.deployments[input.deploymentId]!.failedTargets,
-      })),
+      this.handler("CodeDeploy", "BatchGetDeploymentTargets", (input) => {
+        if (input.targetIds.length > 25) throw new Error("BatchGetDeploymentTargets takes at most 25 target ids");
+        return {
+          deploymentTargets: this.deployments[input.deploymentId]!.targets.filter((t) => input.targetIds.includes(t.instanceTarget!.targetId)),
+        };
+      }),
     );
   }
 
@@ -297,6 +332,8 @@ export class World {
       .callsFake(this.handler("S3", "PutObject", () => ({ VersionId: "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY" })));
   }
 }
+
+const isRunning = (status: DeploymentStatus) => ["Created", "Queued", "InProgress", "Baking", "Ready"].includes(status);
 
 function forwardAction(weights: Weights): Action {
   return {

@@ -18,7 +18,7 @@ export async function run(world: World, argv: string[], env: Record<string, stri
     env: { ...ENV, CI_COMMIT_SHA: "v2", ...env },
     log: () => {},
     error: (line) => err.push(line),
-    context: () => (ctx = world.context()),
+    context: (outputs) => (ctx = world.context(outputs)),
   });
   return { code, out: ctx?.lines ?? [], err: err.join("\n"), elapsedMs: ctx?.clock.elapsedMs ?? 0 };
 }

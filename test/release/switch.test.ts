@@ -50,10 +50,7 @@ describe("release switch", () => {
       ["verified for another version", (w) => (w.tags[targetGroupArn("green")]!["bluegreen:verified-version"] = "v1"), /green was verified for v1, not v2/],
       [
         "redeployed since verification",
-        (w) => {
-          w.deployments["d-NEW00009"] = { info: { deploymentId: "d-NEW00009", status: "InProgress" }, script: ["InProgress"] };
-          w.lastAttempted.green = "d-NEW00009";
-        },
+        (w) => w.deployed("green", "d-NEW00009", "revisions/v3/bluegreen-revision.zip", "InProgress"),
         /green was deployed again \(d-NEW00009, InProgress\) after verification of d-IDLE00002/,
       ],
     ];
@@ -105,6 +102,34 @@ describe("release switch", () => {
     expect(result.out.join("\n")).to.include("restored production listener to blue 100 / green 0");
   });
 
+  describe("checks the alarms of the color receiving traffic and those of no color, not the color left", () => {
+    // Named as infra/monitoring.ts names them.
+    const COLORED = {
+      ROLLBACK_ALARM_NAMES: "bluegreen-staging-blue-target-5xx-rate,bluegreen-staging-green-target-5xx-rate,bluegreen-staging-alb-5xx",
+    };
+    const colored = (firing: string) => {
+      const world = World.betweenReleases("blue");
+      world.alarms = { "bluegreen-staging-blue-target-5xx-rate": "OK", "bluegreen-staging-green-target-5xx-rate": "OK", "bluegreen-staging-alb-5xx": "OK" };
+      world.alarms[firing] = "ALARM";
+      return world;
+    };
+
+    it("switches away from a color whose own alarm fires", async () => {
+      const world = colored("bluegreen-staging-blue-target-5xx-rate");
+      const result = await run(world, ["switch", "--bake", "0"], COLORED);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+    });
+
+    for (const firing of ["bluegreen-staging-green-target-5xx-rate", "bluegreen-staging-alb-5xx"]) {
+      it(`aborts on ${firing}`, async () => {
+        const result = await run(colored(firing), ["switch", "--bake", "0"], COLORED);
+        expect(result.code).to.equal(ExitCode.checkFailed);
+        expect(result.err).to.include(`alarm ${firing} is in ALARM`);
+      });
+    }
+  });
+
   it("restores when the new color's targets turn unhealthy before the next step", async () => {
     const world = World.betweenReleases("blue");
     world.before = (command) => {
@@ -147,14 +172,58 @@ describe("release switch", () => {
     const world = World.betweenReleases("blue");
     let describes = 0;
     world.before = (command) => {
-      // Another run moves the listener between our read and our guarded write of step 2.
-      if (command === "DescribeListeners" && ++describes === 3) world.listeners[PRODUCTION_LISTENER] = { blue: 0, green: 100 };
+      // Another run moves the listener between our read after step 1's bake and our guarded write of step 2.
+      if (command === "DescribeListeners" && ++describes === 4) world.listeners[PRODUCTION_LISTENER] = { blue: 0, green: 100 };
     };
     const result = await switchV2(world);
     expect(result.code).to.equal(ExitCode.refused);
     expect(result.err).to.match(/changed under this run: expected blue 90 \/ green 10, found blue 0 \/ green 100/);
     expect(world.count("ELB.ModifyListener")).to.equal(1);
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+  });
+
+  it("refuses (exit 3) after an operator rolled back during the last bake, and leaves the test listener alone", async () => {
+    const world = World.betweenReleases("blue");
+    world.before = (command) => {
+      if (command === "DescribeAlarms" && world.listeners[PRODUCTION_LISTENER]!.green === 100) world.listeners[PRODUCTION_LISTENER] = { blue: 100, green: 0 };
+    };
+    const result = await switchV2(world, "--steps", "100");
+    expect(result.code).to.equal(ExitCode.refused);
+    expect(result.err).to.match(/changed under this run: expected blue 0 \/ green 100, found blue 100 \/ green 0/);
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
+    expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+    expect(result.out.join("\n")).not.to.include("switch complete");
+  });
+
+  it("refuses (exit 3), not restores, when an operator rolled back during a bake that found an alarm", async () => {
+    const world = World.betweenReleases("blue");
+    world.before = (command) => {
+      if (command === "DescribeAlarms" && world.listeners[PRODUCTION_LISTENER]!.green === 10) {
+        world.alarms["bluegreen-staging-5xx"] = "ALARM";
+        world.listeners[PRODUCTION_LISTENER] = { blue: 100, green: 0 };
+      }
+    };
+    const result = await switchV2(world);
+    expect(result.code).to.equal(ExitCode.refused);
+    expect(world.count("ELB.ModifyListener")).to.equal(1);
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
+  });
+
+  it("counts an operator's rollback just before a failed check as the restore (exit 1, not 4)", async () => {
+    const world = World.betweenReleases("blue");
+    world.before = (command) => {
+      // The check before step 2 (after step 1's pre-check and its one bake check) sees the alarm
+      // that made an operator roll back a moment earlier.
+      if (command === "DescribeAlarms" && world.count("CloudWatch.DescribeAlarms") === 3) {
+        world.alarms["bluegreen-staging-5xx"] = "ALARM";
+        world.listeners[PRODUCTION_LISTENER] = { blue: 100, green: 0 };
+      }
+    };
+    const result = await switchV2(world, "--interval", "30");
+    expect(result.code, result.err).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.match(/switch aborted: before moving 50% to green/);
+    expect(result.out.join("\n")).to.include("already has all traffic on blue (rolled back by someone else); nothing to restore");
+    expect(world.count("ELB.ModifyListener")).to.equal(1);
   });
 
   // A killed job runs no cleanup: these start from the state such a crash leaves behind.

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
-import { PRODUCTION_LISTENER, TEST_LISTENER, World, targetGroupArn } from "./fake-aws";
+import { PRODUCTION_LISTENER, TEST_LISTENER, World, instanceTarget, targetGroupArn } from "./fake-aws";
 import { run } from "./run";
 
 describe("release verify", () => {
@@ -40,6 +40,16 @@ describe("release verify", () => {
     ["/health/deep not 200", (w) => (w.http["/health/deep"] = { status: 503, body: '{"status":"unavailable"}' }), /\/health\/deep answered 503/],
     ["another version served", (w) => (w.http["/version"] = { status: 200, body: '{"version":"v1","commit":"0999"}' }), /serves \{"version":"v1".*expected version v2/],
     ["/version not JSON", (w) => (w.http["/version"] = { status: 200, body: "<html>" }), /serves <html>, expected version v2/],
+    [
+      "a target the last deployment did not succeed on (the ALB still serves the right /version)",
+      (w) => (w.health.green = ["healthy", "healthy", "healthy"]),
+      /green targets not proven by deployment d-IDLE00002 \(not among its Succeeded instances; redeploy the whole group, see the runbook\):\n\s+i-green2:80$/,
+    ],
+    [
+      "a target that failed the last deployment",
+      (w) => (w.deployments["d-IDLE00002"]!.targets[0] = instanceTarget("i-green0", "Failed")),
+      /green targets not proven by deployment d-IDLE00002[^\n]*\n\s+i-green0:80$/,
+    ],
     ["the last deployment failed", (w) => w.deployed("green", "d-FAILED003", "revisions/v2/bluegreen-revision.zip", "Failed"), /green has no successful latest deployment \(last attempted d-FAILED003, Failed\)/],
   ];
   for (const [what, breakIt, message] of failures) {

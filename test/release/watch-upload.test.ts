@@ -27,6 +27,27 @@ describe("release watch", () => {
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
   });
 
+  it("exits 4 (needs a human) when --rollback cannot roll back, traffic still on the failing color", async () => {
+    const world = World.betweenReleases("green");
+    world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
+    // blue was redeployed since its verification: rollback refuses to serve an unverified release.
+    world.deployed("blue", "d-NEWER0003", "revisions/v3/bluegreen-revision.zip");
+    world.alarms["bluegreen-staging-5xx"] = "ALARM";
+    const result = await run(world, ["watch", "--duration", "30", "--rollback"]);
+    expect(result.code).to.equal(ExitCode.manualInterventionRequired);
+    expect(result.err).to.match(/watch found problems on green, which takes production traffic, AND rolling back failed: blue no longer holds a verified release/);
+    expect(result.err).to.include("alarm bluegreen-staging-5xx is in ALARM");
+    expect(result.err).to.include("traffic is still on green");
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
+  });
+
+  it("ignores the idle color's alarms (named <app>-<stack>-<color>-<metric>)", async () => {
+    const world = World.betweenReleases("green");
+    world.alarms = { "bluegreen-staging-blue-p99-latency": "ALARM", "bluegreen-staging-green-p99-latency": "OK" };
+    const result = await run(world, ["watch", "--duration", "30"], { ROLLBACK_ALARM_NAMES: "bluegreen-staging-blue-p99-latency,bluegreen-staging-green-p99-latency" });
+    expect(result.code, result.err).to.equal(ExitCode.ok);
+  });
+
   it("without --rollback only reports", async () => {
     const world = World.betweenReleases("green");
     world.alarms["bluegreen-staging-5xx"] = "ALARM";
@@ -35,7 +56,29 @@ describe("release watch", () => {
     expect(world.count("ELB.ModifyListener")).to.equal(0);
   });
 
-  it("refuses while traffic is split", async () => {
+  it("watches a deliberate canary: the color the recorded switch moves traffic to", async () => {
+    const world = World.betweenReleases("blue");
+    world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };
+    world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
+    const result = await run(world, ["watch", "--duration", "30", "--rollback"]);
+    expect(result.code, result.err).to.equal(ExitCode.ok);
+    expect(result.out[0]).to.include("watching the canary (blue 90 / green 10) green for 30s");
+    expect(result.out.at(-1)).to.include("green stayed clean for 30s; finish the canary");
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 90, green: 10 });
+  });
+
+  it("rolls a failing canary back to the color the switch started from", async () => {
+    const world = World.betweenReleases("blue");
+    world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };
+    world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
+    world.health.green = ["healthy", "unhealthy"];
+    const result = await run(world, ["watch", "--duration", "30", "--rollback"]);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.include("watch failed on green; rolled back");
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
+  });
+
+  it("refuses a split with no switch recorded", async () => {
     const world = World.betweenReleases("blue");
     world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };
     expect((await run(world, ["watch"])).code).to.equal(ExitCode.refused);
