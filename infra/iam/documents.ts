@@ -133,7 +133,9 @@ export function deployPolicy(args: DeployPolicyArgs): PolicyDocument {
         {
             Sid: "DeployToColorGroups",
             Effect: "Allow",
-            Action: ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup"],
+            // ListDeployments (deploymentgroup resource): verify reads back through a group's
+            // deployments for earlier ones of the same revision, since an Auto Scaling launch makes its own.
+            Action: ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListDeployments"],
             Resource: args.deploymentGroupArns,
         },
         { Sid: "ReadDeploymentConfig", Effect: "Allow", Action: "codedeploy:GetDeploymentConfig", Resource: args.deploymentConfigArn },

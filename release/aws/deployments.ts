@@ -4,6 +4,7 @@ import {
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
   ListDeploymentTargetsCommand,
+  ListDeploymentsCommand,
   type DeploymentInfo,
   type DeploymentTarget,
   type LastDeploymentInfo,
@@ -51,6 +52,36 @@ export const revisionOf = (deployment: DeploymentInfo): S3Revision | undefined =
   const s3 = deployment.revision?.s3Location;
   return s3?.bucket && s3.key ? { bucket: s3.bucket, key: s3.key } : undefined;
 };
+
+/** True when both deployments ship the same S3 object: bucket, key, and version and eTag where given. */
+export function sameS3Location(a: DeploymentInfo, b: DeploymentInfo): boolean {
+  const x = a.revision?.s3Location;
+  const y = b.revision?.s3Location;
+  return (
+    !!x?.bucket && !!x.key && x.bucket === y?.bucket && x.key === y.key && x.version === y.version && x.eTag === y.eTag
+  );
+}
+
+/**
+ * Up to `max` of a color's deployments, newest first (CodeDeploy's ListDeployments order), all
+ * statuses: a Failed or Stopped one must still be seen by callers that walk back in time.
+ */
+export async function recentGroupDeploymentIds(ctx: ReleaseContext, color: Color, max: number): Promise<string[]> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ctx.aws.codedeploy.send(
+      new ListDeploymentsCommand({
+        applicationName: ctx.outputs.codedeployApplication,
+        deploymentGroupName: ctx.outputs[color].deploymentGroup,
+        nextToken,
+      }),
+    );
+    ids.push(...(page.deployments ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken && ids.length < max);
+  return ids.slice(0, max);
+}
 
 export async function createDeployment(ctx: ReleaseContext, color: Color, revision: S3Revision, description: string) {
   const { deploymentId } = await ctx.aws.codedeploy.send(

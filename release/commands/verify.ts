@@ -1,7 +1,7 @@
 import { otherColor, soleColor, formatWeights, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
 import { checkFailed, refused } from "../errors";
-import { deploymentTargetIds, groupDeployments } from "../aws/deployments";
+import { deploymentTargetIds, getDeployment, groupDeployments, recentGroupDeploymentIds, sameS3Location } from "../aws/deployments";
 import { readBothListeners } from "../aws/listeners";
 import { recordVerification } from "../aws/release-tags";
 import { targetHealth, unhealthyTargetLines, type ColorHealth } from "../aws/target-health";
@@ -15,7 +15,7 @@ export interface VerifyOptions {
 /**
  * Proves the idle color is ready for traffic and records that on its target group (the record
  * `switch` requires): its last deployment succeeded, every target is healthy and is an instance on
- * which that deployment succeeded, and through the test listener `/health/deep` answers 200 and
+ * which that deployment, or an earlier one of the same revision, succeeded, and through the test listener `/health/deep` answers 200 and
  * `/version` serves the expected release.
  *
  * The per-instance proof comes from CodeDeploy, not from sampling through the ALB (with
@@ -57,23 +57,69 @@ export async function verify(ctx: ReleaseContext, options: VerifyOptions): Promi
   ctx.log(`${idle} verified for ${options.version} (deployment ${lastSuccessful.deploymentId}); next: switch`);
 }
 
+/** How many of the group's deployments verify reads back through, at most, for earlier ones of the same revision. */
+export const MAX_LOOKBACK = 20;
+
 /**
  * Every instance registered in the idle target group must be a Succeeded target of its latest
- * deployment. One that is not (launched after it, skipped, or failed under AllAtOnce) may serve
- * another release, and no /version sample through the ALB is sure to reach it.
+ * deployment or of an earlier deployment of the same revision. One that is not (launched after it,
+ * skipped, or failed under AllAtOnce) may serve another release, and no /version sample through
+ * the ALB is sure to reach it.
+ *
+ * Earlier deployments count because the Auto Scaling group's launches make CodeDeploy deploy the
+ * group's last successful revision to the new instance alone (creator "autoscaling"), and that
+ * deployment becomes the latest. The walk goes back from the latest, newest first, and stops at the
+ * first deployment of another revision: an instance it touched may no longer run ours. The newest
+ * deployment that targeted an instance decides: Succeeded proves it, any other status does not.
  */
-async function requireEveryTargetDeployed(ctx: ReleaseContext, idle: Color, health: ColorHealth, deploymentId: string) {
-  const succeeded = new Set(await deploymentTargetIds(ctx, deploymentId, ["Succeeded"]));
-  const unproven = health.targets.filter((t) => !succeeded.has(t.instanceId));
+async function requireEveryTargetDeployed(ctx: ReleaseContext, idle: Color, health: ColorHealth, latestId: string) {
+  const undecided = new Set(health.targets.map((t) => t.instanceId));
+  const provenBy = new Map<string, string>();
+  const used: string[] = [];
+  for await (const deployment of sameRevisionDeployments(ctx, idle, latestId)) {
+    const all = await deploymentTargetIds(ctx, deployment.id);
+    const succeeded = new Set(await deploymentTargetIds(ctx, deployment.id, ["Succeeded"]));
+    let proved = 0;
+    for (const instanceId of all) {
+      if (!undecided.delete(instanceId)) continue;
+      if (succeeded.has(instanceId)) {
+        provenBy.set(instanceId, deployment.id);
+        proved++;
+      }
+    }
+    if (proved) used.push(`${deployment.label} for ${proved}`);
+    // Before the generator fetches anything more: usually the latest deployment proves them all.
+    if (!undecided.size) break;
+  }
+  const unproven = health.targets.filter((t) => !provenBy.has(t.instanceId));
   if (unproven.length) {
     throw checkFailed(
       [
-        `${idle} targets not proven by deployment ${deploymentId} (not among its Succeeded instances; redeploy the whole group, see the runbook):`,
+        `${idle} targets not proven by deployment ${latestId} or an earlier deployment of its revision ` +
+          `(not a Succeeded instance of the newest one that targeted them; redeploy the whole group, see the runbook):`,
         ...unproven.map((t) => t.id),
       ].join("\n  "),
     );
   }
-  ctx.log(`${idle}: every target is a Succeeded instance of ${deploymentId} (its ValidateService checked /version)`);
+  ctx.log(`${idle}: every target is a Succeeded instance of ${used.join(", ")}, all of one revision (their ValidateService checked /version)`);
+}
+
+/**
+ * The latest deployment, then the group's earlier ones of the same S3 revision, newest first,
+ * fetched only as far as the caller reads. Stops at the first deployment of another revision or
+ * after MAX_LOOKBACK deployments; if ListDeployments does not show the latest, only it is given.
+ */
+async function* sameRevisionDeployments(ctx: ReleaseContext, color: Color, latestId: string) {
+  yield { id: latestId, label: latestId };
+  const ids = await recentGroupDeploymentIds(ctx, color, MAX_LOOKBACK);
+  const at = ids.indexOf(latestId);
+  if (at < 0) return;
+  const latest = await getDeployment(ctx, latestId);
+  for (const id of ids.slice(at + 1)) {
+    const deployment = await getDeployment(ctx, id);
+    if (!sameS3Location(deployment, latest)) return;
+    yield { id, label: `${id}${deployment.creator ? ` (${deployment.creator})` : ""}` };
+  }
 }
 
 async function checkHealthEndpoint(ctx: ReleaseContext) {

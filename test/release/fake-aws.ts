@@ -11,6 +11,7 @@ import {
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
   ListDeploymentTargetsCommand,
+  ListDeploymentsCommand,
   type DeploymentInfo,
   type DeploymentStatus,
   type DeploymentTarget,
@@ -99,7 +100,13 @@ export class World {
   /** A finished deployment of `key` on `color`, optionally recorded as verified for `version`. */
   deployed(color: Color, id: string, key: string, status: DeploymentStatus = "Succeeded", verifiedVersion?: string) {
     this.deployments[id] = {
-      info: { deploymentId: id, status, revision: { revisionType: "S3", s3Location: { bucket: ENV.CODEDEPLOY_S3_BUCKET, key } } },
+      info: {
+        deploymentId: id,
+        status,
+        creator: "user",
+        deploymentGroupName: outputs[color].deploymentGroup,
+        revision: { revisionType: "S3", s3Location: { bucket: ENV.CODEDEPLOY_S3_BUCKET, key } },
+      },
       script: [status],
       targets: this.instances(color).map((i) => instanceTarget(i, status === "Succeeded" ? "Succeeded" : isRunning(status) ? "InProgress" : "Failed")),
     };
@@ -112,6 +119,25 @@ export class World {
         "bluegreen:verified-at": "2026-11-20T10:00:00.000Z",
       };
     }
+  }
+
+  /**
+   * The Auto Scaling group launched an instance into `color` (registered, healthy) and CodeDeploy
+   * deployed the group's last successful revision to it alone: a Succeeded deployment by creator
+   * "autoscaling" that becomes the group's latest. Returns the new instance's id.
+   */
+  scaledOut(color: Color, id: string): string {
+    const revision = this.deployments[this.lastSuccessful[color]!]!.info.revision;
+    this.health[color] = [...this.health[color], "healthy"];
+    const instanceId = this.instances(color).at(-1)!;
+    this.deployments[id] = {
+      info: { deploymentId: id, status: "Succeeded", creator: "autoscaling", deploymentGroupName: outputs[color].deploymentGroup, revision },
+      script: ["Succeeded"],
+      targets: [instanceTarget(instanceId)],
+    };
+    this.lastAttempted[color] = id;
+    this.lastSuccessful[color] = id;
+    return instanceId;
   }
 
   /** The usual state between releases: `live` serves v1 (verified), the idle color v2 (verified). */
@@ -260,6 +286,19 @@ export class World {
         };
         this.lastAttempted[color] = id;
         return { deploymentId: id };
+      }),
+    );
+    // Like CodeDeploy: the group's deployments newest first (here in creation order, reversed),
+    // honouring includeOnlyStatuses, and paged (3 ids a page, to exercise nextToken).
+    mock.on(ListDeploymentsCommand).callsFake(
+      this.handler("CodeDeploy", "ListDeployments", (input) => {
+        const wanted: string[] | undefined = input.includeOnlyStatuses;
+        const ids = Object.values(this.deployments)
+          .filter((d) => d.info.deploymentGroupName === input.deploymentGroupName && (!wanted || wanted.includes(d.info.status!)))
+          .map((d) => d.info.deploymentId!)
+          .reverse();
+        const start = Number(input.nextToken ?? 0);
+        return { deployments: ids.slice(start, start + 3), ...(start + 3 < ids.length && { nextToken: String(start + 3) }) };
       }),
     );
     mock.on(GetDeploymentCommand).callsFake(

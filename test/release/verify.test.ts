@@ -16,6 +16,8 @@ describe("release verify", () => {
     });
     expect(result.out.join("\n")).to.include("green verified for v2 (deployment d-IDLE00002)");
     expect(world.count("ELB.ModifyListener")).to.equal(0);
+    // The latest deployment proved every target: no need to read back through the group's history.
+    expect(world.count("CodeDeploy.ListDeployments")).to.equal(0);
   });
 
   it("takes the expected version from the commit SHA by default and matches the commit field", async () => {
@@ -43,7 +45,7 @@ describe("release verify", () => {
     [
       "a target the last deployment did not succeed on (the ALB still serves the right /version)",
       (w) => (w.health.green = ["healthy", "healthy", "healthy"]),
-      /green targets not proven by deployment d-IDLE00002 \(not among its Succeeded instances; redeploy the whole group, see the runbook\):\n\s+i-green2:80$/,
+      /green targets not proven by deployment d-IDLE00002 or an earlier deployment of its revision \(not a Succeeded instance of the newest one that targeted them; redeploy the whole group, see the runbook\):\n\s+i-green2:80$/,
     ],
     [
       "a target that failed the last deployment",
@@ -63,6 +65,95 @@ describe("release verify", () => {
       expect(world.count("ELB.AddTags")).to.equal(0);
     });
   }
+
+  describe("after the Auto Scaling group launched an instance (CodeDeploy deployed the same revision to it alone)", () => {
+    const V2 = "revisions/v2/bluegreen-revision.zip";
+    const V3 = "revisions/v3/bluegreen-revision.zip";
+
+    it("counts the earlier deployment of that revision for the older instances and records the latest deployment", async () => {
+      const world = World.betweenReleases("blue");
+      delete world.tags[targetGroupArn("green")];
+      const launched = world.scaledOut("green", "d-ASG000003");
+      expect(launched).to.equal("i-green2");
+      const result = await run(world, ["verify", "--version", "v2"]);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      // switch's staleness check compares against the group's latest deployment.
+      expect(world.tags[targetGroupArn("green")]!["bluegreen:verified-deployment"]).to.equal("d-ASG000003");
+      expect(result.out.join("\n")).to.include(
+        "green: every target is a Succeeded instance of d-ASG000003 for 1, d-IDLE00002 (user) for 2, all of one revision",
+      );
+    });
+
+    it("keeps going back through several scale-outs of the same revision", async () => {
+      const world = World.betweenReleases("blue");
+      world.scaledOut("green", "d-ASG000003");
+      world.scaledOut("green", "d-ASG000004");
+      world.scaledOut("green", "d-ASG000005");
+      const result = await run(world, ["verify", "--version", "v2"]);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.tags[targetGroupArn("green")]!["bluegreen:verified-deployment"]).to.equal("d-ASG000005");
+    });
+
+    const unproven: [string, (world: World) => void, string[]][] = [
+      [
+        "an instance only a deployment of another revision covers",
+        (w) => {
+          w.deployed("green", "d-V3000003", V3);
+          w.deployments["d-V3000003"]!.targets = [instanceTarget("i-green1")];
+          w.scaledOut("green", "d-ASG000004");
+        },
+        ["i-green0:80"],
+      ],
+      [
+        "instances the same revision proved before a deployment of another revision touched the group",
+        (w) => {
+          w.deployed("green", "d-V3000003", V3, "Failed");
+          w.deployments["d-V3000003"]!.targets = [instanceTarget("i-green0", "Failed")];
+          w.scaledOut("green", "d-ASG000004"); // the Auto Scaling group deploys the last successful revision: v2
+        },
+        ["i-green0:80", "i-green1:80"],
+      ],
+      [
+        "an instance in no deployment",
+        (w) => {
+          w.scaledOut("green", "d-ASG000003");
+          w.health.green = [...w.health.green, "healthy"];
+        },
+        ["i-green3:80"],
+      ],
+      [
+        "an instance the newest deployment of the revision that targeted it failed on (an older one succeeded)",
+        (w) => {
+          w.deployed("green", "d-AGAIN0003", V2);
+          w.deployments["d-AGAIN0003"]!.targets[0] = instanceTarget("i-green0", "Failed");
+          w.scaledOut("green", "d-ASG000004");
+        },
+        ["i-green0:80"],
+      ],
+      [
+        "instances proven only by a deployment further back than the look-back bound",
+        (w) => {
+          for (let i = 0; i < 20; i++) w.scaledOut("green", `d-ASG0000${10 + i}`);
+        },
+        ["i-green0:80", "i-green1:80"],
+      ],
+    ];
+    for (const [what, shapeIt, targets] of unproven) {
+      it(`fails (exit 1) and records nothing on ${what}`, async () => {
+        const world = World.betweenReleases("blue");
+        delete world.tags[targetGroupArn("green")];
+        shapeIt(world);
+        const latest = world.lastSuccessful.green!;
+        const result = await run(world, ["verify", "--version", "v2"]);
+        expect(result.code).to.equal(ExitCode.checkFailed);
+        const lines = result.err.trimEnd().split("\n");
+        const at = lines.findIndex((l) => l.includes("targets not proven by deployment"));
+        expect(lines[at]).to.include(`green targets not proven by deployment ${latest} or an earlier deployment of its revision`);
+        expect(lines.slice(at + 1).map((l) => l.trim())).to.deep.equal(targets);
+        expect(world.count("ELB.AddTags")).to.equal(0);
+      });
+    }
+  });
 
   it("refuses while production traffic is split", async () => {
     const world = World.betweenReleases("blue");
