@@ -1,6 +1,8 @@
 /**
  * The stack outputs ARE the pipeline's variables (DESIGN.md decision 3): UPPER_SNAKE names the
- * jobs use verbatim, single-line values with nothing to quote, no secrets, at most 20.
+ * jobs use verbatim, single-line values with nothing to quote, no secrets, at most 20. The release
+ * tool reads these names from its environment, the dotenv converter requires them, and the
+ * pipeline test checks .gitlab-ci.yml against them: renaming one breaks a test, not a release.
  */
 import type * as pulumi from "@pulumi/pulumi";
 

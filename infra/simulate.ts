@@ -29,7 +29,6 @@ export interface SimulatedResource {
 export interface SimulatedStack {
     project: string;
     stack: string;
-    config: RawConfig;
     resources: SimulatedResource[];
     outputs: Record<string, string>;
 }
@@ -81,7 +80,7 @@ async function simulateOnce(stack: string, config: RawConfig): Promise<Simulated
     const outputs = await resolveOutputs(exported);
     // Let the stack's own output registration finish, as the CLI's language host does at exit.
     await pulumi.runtime.disconnect();
-    return { project, stack, config, resources, outputs };
+    return { project, stack, resources, outputs };
 }
 
 function record(req: RegisterRequest, urn: string): SimulatedResource {

@@ -1,4 +1,4 @@
-import { STACK_OUTPUT_NAMES } from "./stack-outputs";
+import { PIPELINE_OUTPUT_NAMES } from "../infra/outputs";
 
 /**
  * GitLab's limits for an `artifacts:reports:dotenv` file (default plan limits). GitLab parses
@@ -28,7 +28,7 @@ export class DotenvError extends Error {
  * Turns `pulumi stack output --json` into dotenv text, or throws naming every offending key and
  * value. Numbers and booleans become their JSON text; objects, arrays and null are refused.
  */
-export function stackOutputsToDotenv(outputs: unknown, required: readonly string[] = STACK_OUTPUT_NAMES): string {
+export function stackOutputsToDotenv(outputs: unknown, required: readonly string[] = PIPELINE_OUTPUT_NAMES): string {
   if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs)) {
     throw new DotenvError("stack outputs must be a JSON object of output name to value");
   }

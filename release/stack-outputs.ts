@@ -1,14 +1,5 @@
-import { PIPELINE_OUTPUT_NAMES } from "../infra/outputs";
+import type { PipelineOutputName } from "../infra/outputs";
 import { usageError } from "./errors";
-
-/**
- * The stack outputs the pipeline and this tool read from the environment (DESIGN decision 3):
- * the list the Pulumi program exports (infra/outputs.ts), so the two cannot drift apart. The
- * pipeline test cross-checks .gitlab-ci.yml against it, so renaming an output breaks a test
- * rather than a release.
- */
-export const STACK_OUTPUT_NAMES = PIPELINE_OUTPUT_NAMES;
-export type StackOutputName = (typeof STACK_OUTPUT_NAMES)[number];
 
 export interface ColorResources {
   targetGroupArn: string;
@@ -46,7 +37,7 @@ const ALARM_LIST = /^[^,\s]([^,]*[^,\s])?(,[^,\s]([^,]*[^,\s])?)*$/;
 /** Reads and validates every stack output; the error names each missing or malformed variable. */
 export function readStackOutputs(env: Env): StackOutputs {
   const problems: string[] = [];
-  const get = (name: StackOutputName, pattern: RegExp, what: string): string => {
+  const get = (name: PipelineOutputName, pattern: RegExp, what: string): string => {
     const value = env[name];
     if (value === undefined || value === "") {
       problems.push(`${name} is not set`);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { COMMAND_NAMES } from "../../release/cli";
-import { STACK_OUTPUT_NAMES } from "../../release/stack-outputs";
+import { PIPELINE_OUTPUT_NAMES } from "../../infra/outputs";
 import { REPO_ROOT, loadPipeline, needsOf, referencedVariables, resolveExtends, scriptLines, strings, type Node, type Pipeline } from "./gitlab-ci";
 import { PREDEFINED_JOB_VARIABLES, PREDEFINED_PIPELINE_VARIABLES, SHELL_VARIABLES } from "./gitlab-predefined-variables";
 
@@ -75,7 +75,7 @@ describe("pipeline: .gitlab-ci.yml", () => {
       ...PREDEFINED_JOB_VARIABLES,
       ...SHELL_VARIABLES,
       ...definedInFile(pipeline),
-      ...STACK_OUTPUT_NAMES,
+      ...PIPELINE_OUTPUT_NAMES,
       ...settings,
     ]);
     const unknown = [...referencedVariables(strings(pipeline.raw))].filter((name) => !known.has(name));
@@ -83,7 +83,7 @@ describe("pipeline: .gitlab-ci.yml", () => {
   });
 
   it("gives every job that uses a stack output a source for it (a dotenv report it needs, or its own)", () => {
-    const outputs = new Set<string>(STACK_OUTPUT_NAMES);
+    const outputs = new Set<string>(PIPELINE_OUTPUT_NAMES);
     let checked = 0;
     for (const [name, job] of pipeline.jobs) {
       const used = [...referencedVariables(strings({ ...job, rules: undefined }))].filter((v) => outputs.has(v));
@@ -193,7 +193,7 @@ describe("pipeline: .gitlab-ci.yml", () => {
     it("catch a renamed stack output", () => {
       const p = loadPipeline(`${base}j:\n  extends: .t\n  script: ['echo $ALB_LISTENR_ARN']\n`);
       const used = referencedVariables(strings(p.raw));
-      expect([...used].filter((v) => !(STACK_OUTPUT_NAMES as readonly string[]).includes(v))).to.deep.equal(["ALB_LISTENR_ARN"]);
+      expect([...used].filter((v) => !(PIPELINE_OUTPUT_NAMES as readonly string[]).includes(v))).to.deep.equal(["ALB_LISTENR_ARN"]);
     });
     it("catch a YAML error and a needs into a later stage", () => {
       expect(() => loadPipeline("a: [\n")).to.throw(/does not parse/);

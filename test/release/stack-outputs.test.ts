@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { readStackOutputs, STACK_OUTPUT_NAMES } from "../../release/stack-outputs";
+import { PIPELINE_OUTPUT_NAMES } from "../../infra/outputs";
+import { readStackOutputs } from "../../release/stack-outputs";
 import { ENV } from "./fake-aws";
 
 describe("release: stack outputs from the environment", () => {
@@ -12,7 +13,7 @@ describe("release: stack outputs from the environment", () => {
 
   it("names every missing variable", () => {
     expect(() => readStackOutputs({})).to.throw(/AWS_REGION is not set[\s\S]*ROLLBACK_ALARM_NAMES is not set/);
-    for (const name of STACK_OUTPUT_NAMES) {
+    for (const name of PIPELINE_OUTPUT_NAMES) {
       const env: Record<string, string> = { ...ENV };
       delete env[name];
       expect(() => readStackOutputs(env), name).to.throw(new RegExp(`${name} is not set`));
