@@ -1,0 +1,110 @@
+/**
+ * The modelled AWS account: one virtual clock, the services the release tool touches, and the
+ * two HTTP endpoints the tool reaches (the AWS API and the test listener). Every state change
+ * goes through `changed`, which books traffic up to the present, lets the services react to one
+ * another (ELB health -> Auto Scaling replacement, termination -> CodeDeploy) and logs the event
+ * for the scenario's assertions.
+ */
+import { createHash } from "node:crypto";
+import { AutoScalingModel } from "./autoscaling";
+import { VirtualClock, type Cancel } from "./clock";
+import { CloudWatchModel } from "./cloudwatch";
+import { CodeDeployModel } from "./codedeploy";
+import { ElbModel } from "./elb";
+import { Faults } from "./faults";
+import type { Instance } from "./instances";
+import { DAY_MS, S3Model } from "./s3";
+import { AwsEndpoint } from "./server";
+import { TestListenerPlane } from "./test-listener";
+import { TrafficModel } from "./traffic";
+
+export type WorldEvent = { type: string; time?: number } & Record<string, unknown>;
+
+/** Deterministic identifiers in each service's format. */
+class Ids {
+  private n = 0;
+  constructor(private readonly seed: number) {}
+  private hex(kind: string, length: number) {
+    return createHash("sha256").update(`${this.seed}:${kind}:${this.n++}`).digest("hex").slice(0, length);
+  }
+  instanceId = () => `i-0${this.hex("instance", 16)}`;
+  deploymentId = () => `d-${this.hex("deployment", 9).toUpperCase().replace(/[^A-Z0-9]/g, "X")}`;
+  versionId = () => Buffer.from(this.hex("version", 24), "hex").toString("base64url");
+  uuid = () => {
+    const h = this.hex("uuid", 32);
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20)}`;
+  };
+}
+
+export class World {
+  readonly ids: Ids;
+  readonly instances = new Map<string, Instance>();
+  readonly faults = new Faults();
+  readonly events: WorldEvent[] = [];
+  readonly s3: S3Model;
+  readonly elb: ElbModel;
+  readonly autoscaling: AutoScalingModel;
+  readonly codedeploy: CodeDeployModel;
+  readonly cloudwatch: CloudWatchModel;
+  readonly traffic: TrafficModel;
+  readonly endpoint: AwsEndpoint;
+  readonly testListener: TestListenerPlane;
+  productionListenerArn = "";
+  testListenerArn = "";
+  private readonly observers: ((event: WorldEvent) => void)[] = [];
+  private readonly periodic: Cancel[] = [];
+
+  constructor(
+    readonly clock: VirtualClock,
+    readonly seed: number,
+    readonly region: string,
+    readonly accountId: string,
+  ) {
+    this.ids = new Ids(seed);
+    this.s3 = new S3Model(() => clock.now(), () => this.ids.versionId());
+    this.elb = new ElbModel(this);
+    this.autoscaling = new AutoScalingModel(this);
+    this.codedeploy = new CodeDeployModel(this);
+    this.cloudwatch = new CloudWatchModel(this);
+    this.traffic = new TrafficModel(this);
+    let requests = 0;
+    this.endpoint = new AwsEndpoint(
+      {
+        elasticloadbalancing: this.elb.endpoint(),
+        autoscaling: this.autoscaling.endpoint(),
+        codedeploy: this.codedeploy.endpoint(),
+        monitoring: this.cloudwatch.endpoint(),
+        s3: this.s3.endpoint(),
+      },
+      { now: () => clock.now(), nextRequestId: () => `req-${++requests}`, faults: this.faults },
+    );
+    this.testListener = new TestListenerPlane(this);
+  }
+
+  /** Starts the periodic processes and both endpoints; returns their URLs. */
+  async start(): Promise<{ awsEndpoint: string; testListenerUrl: string }> {
+    this.periodic.push(this.traffic.start(), this.cloudwatch.start(), this.clock.every(DAY_MS, 0, () => this.s3.runLifecycle()));
+    return { awsEndpoint: await this.endpoint.listen(), testListenerUrl: await this.testListener.listen() };
+  }
+
+  async close(): Promise<void> {
+    for (const cancel of this.periodic) cancel();
+    this.elb.close();
+    await Promise.all([this.endpoint.close(), this.testListener.close()]);
+  }
+
+  /** Every state change of the world comes through here. */
+  changed(event: WorldEvent): void {
+    const logged = { ...event, time: this.clock.now() };
+    this.events.push(logged);
+    this.traffic.onChange();
+    if (event.type === "target-state") this.autoscaling.onTargetState(String(event.instanceId), String(event.state));
+    if (event.type === "instance" && event.lifecycle === "Terminating") this.codedeploy.onInstanceTerminating(String(event.instance));
+    for (const observer of this.observers) observer(logged);
+  }
+
+  /** Calls `observer` with every later event (a scenario's invariant checks, or a reaction). */
+  observe(observer: (event: WorldEvent) => void): void {
+    this.observers.push(observer);
+  }
+}
