@@ -72,6 +72,9 @@ export class Scenario {
     readonly env: Record<string, string>,
   ) {}
 
+  /** Each color's min/max as the stack declares them (what "its configured minimum" means). */
+  readonly declared = {} as Record<Color, { minSize: number; maxSize: number }>;
+
   static async create(name: string, options: ScenarioOptions): Promise<Scenario> {
     const sim = await simulated(options.stack);
     const seed = options.seed ?? 1;
@@ -81,6 +84,7 @@ export class Scenario {
     const { awsEndpoint, testListenerUrl } = await world.start();
     const driver = new Driver(clock, () => world.endpoint.hung);
     const scenario = new Scenario(name, options.stack, clock, world, driver, { ...outputs, TEST_LISTENER_URL: testListenerUrl });
+    for (const color of COLORS) scenario.declared[color] = { minSize: scenario.group(color).minSize, maxSize: scenario.group(color).maxSize };
     scenario.setAwsEnv({
       AWS_ENDPOINT_URL: awsEndpoint,
       AWS_ACCESS_KEY_ID: "AKIDSCENARIO",
@@ -155,17 +159,23 @@ export class Scenario {
    * job's shell does. `deploy:<stack>` uploads `spec` as the bundle; `switch:<stack>` moves traffic.
    */
   async job(kind: "deploy" | "switch", spec: RevisionSpec): Promise<CliResult[]> {
-    const job = `${kind}:${this.stack}`;
-    const variables = this.jobVariables(job, spec.version, kind === "deploy" ? this.bundle(spec) : "");
     const results: CliResult[] = [];
-    for (const line of scriptLines(this.pipelineJob(job))) {
-      const match = /^npm run release -- (.*)$/.exec(line.trim());
-      if (!match) continue;
-      const result = await this.cli(shellWords(expand(match[1]!, variables)), { RELEASE_VERSION: variables.RELEASE_VERSION ?? spec.version });
+    for (const command of this.jobCommands(kind, spec)) {
+      const result = await command();
       results.push(result);
       if (result.code !== 0) break;
     }
     return results;
+  }
+
+  /** A job's `npm run release` lines, each ready to run (for stories that act between them). */
+  jobCommands(kind: "deploy" | "switch", spec: RevisionSpec): (() => Promise<CliResult>)[] {
+    const job = `${kind}:${this.stack}`;
+    const variables = this.jobVariables(job, spec.version, kind === "deploy" ? this.bundle(spec) : "");
+    return scriptLines(this.pipelineJob(job))
+      .map((line) => /^npm run release -- (.*)$/.exec(line.trim())?.[1])
+      .filter((args): args is string => args !== undefined)
+      .map((args) => () => this.cli(shellWords(expand(args, variables)), { RELEASE_VERSION: variables.RELEASE_VERSION ?? spec.version }));
   }
 
   private pipelineJob(name: string) {
@@ -192,6 +202,36 @@ export class Scenario {
       await this.driver.settle();
       if (!this.clock.fireNext()) throw new Error(`${this.name}: ${what}: nothing left to happen`);
     }
+  }
+
+  /** Runs `fn` `ms` of virtual time from now, whatever else is going on (a CLI run included). */
+  at(ms: number, fn: () => void): void {
+    this.clock.after(ms, fn);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Changing the world
+
+  /** Production requests per second from now on. */
+  setLoad(rps: number): void {
+    this.world.traffic.setLoad(rps);
+  }
+
+  /** Calls `fn` with the production weights each time a write changes them (traffic follows at once). */
+  onProductionWeights(fn: (weights: Record<Color, number>) => void): void {
+    this.world.observe((event) => {
+      if (event.type === "listener-modified" && event.arn === this.world.productionListenerArn) fn(this.weights());
+    });
+  }
+
+  /** A one-time scheduled action on a color's group, `ms` from now. */
+  scheduleSizes(color: Color, name: string, ms: number, sizes: { minSize?: number; maxSize?: number; desiredCapacity?: number }): void {
+    this.world.autoscaling.schedule(this.group(color), name, this.clock.now() + ms, sizes);
+  }
+
+  /** Lets the world run until the color has `count` healthy InService instances. */
+  untilCapacity(color: Color, count: number, maxMs = 60 * 60_000): Promise<void> {
+    return this.until(() => this.inService(color) === count && this.healthyTargets(color) === count, maxMs, `${color} at ${count} healthy instances`);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -269,10 +309,8 @@ export class Scenario {
    * period for late datapoints (issue 8), over the stack's rollback alarms.
    */
   minimumBakeSeconds(): number {
-    return Math.max(...this.rollbackAlarms().map((name) => {
-      const alarm = this.world.cloudwatch.alarms.get(name)!;
-      return alarm.period * (alarm.datapointsToAlarm + 1);
-    }));
+    const metricAlarms = this.rollbackAlarms().flatMap((name) => this.world.cloudwatch.alarms.get(name) ?? []);
+    return Math.max(...metricAlarms.map((alarm) => alarm.period * (alarm.datapointsToAlarm + 1)));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -288,6 +326,12 @@ export class Scenario {
     };
   }
 }
+
+export const exits = (results: CliResult[]) => results.map((r) => r.code);
+
+/** What a job printed, for an assertion's message: each command, its exit code, its last lines. */
+export const jobLog = (results: CliResult[]) =>
+  results.map((r) => [`$ release ${r.argv.join(" ")}  -> exit ${r.code}`, ...r.out.slice(-6), r.err].filter(Boolean).join("\n")).join("\n");
 
 /** `$NAME` and `${NAME}` from `variables` (unset ones expand to nothing, as in the job's shell). */
 function expand(text: string, variables: Record<string, string>): string {

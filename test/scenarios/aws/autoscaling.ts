@@ -347,6 +347,19 @@ export class AutoScalingModel {
     if (needed < group.desiredCapacity && cooledDown && !warming) this.setDesired(group, group.desiredCapacity - 1, cause);
   }
 
+  /** A one-time scheduled action (replacing one of the same name). */
+  schedule(group: Group, name: string, startTime: number, sizes: Pick<ScheduledAction, "minSize" | "maxSize" | "desiredCapacity">) {
+    group.scheduled.get(name)?.cancel();
+    const action: ScheduledAction = { name, startTime, ...sizes, cancel: () => {} };
+    action.cancel = this.world.clock.at(startTime, () => {
+      group.scheduled.delete(name);
+      if (this.suspended(group, "ScheduledActions")) return;
+      const bounds = this.sizes(group, { MinSize: action.minSize, MaxSize: action.maxSize, DesiredCapacity: action.desiredCapacity });
+      this.resize(group, bounds, `a scheduled action update of AutoScalingGroup constraints (${name})`);
+    });
+    group.scheduled.set(name, action);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Instance refresh
 
@@ -537,26 +550,12 @@ export class AutoScalingModel {
           return { Activity: activity };
         },
         PutScheduledUpdateGroupAction: (input) => {
-          const group = this.group(input.AutoScalingGroupName);
           if (input.Recurrence) throw new AwsError("ValidationError", "the model does not implement recurring scheduled actions");
-          const name = String(input.ScheduledActionName);
-          group.scheduled.get(name)?.cancel();
-          const startTime = input.StartTime ? Date.parse(input.StartTime) : this.world.clock.now();
-          const action: ScheduledAction = {
-            name,
-            startTime,
+          this.schedule(this.group(input.AutoScalingGroupName), String(input.ScheduledActionName), input.StartTime ? Date.parse(input.StartTime) : this.world.clock.now(), {
             ...(input.MinSize !== undefined && { minSize: Number(input.MinSize) }),
             ...(input.MaxSize !== undefined && { maxSize: Number(input.MaxSize) }),
             ...(input.DesiredCapacity !== undefined && { desiredCapacity: Number(input.DesiredCapacity) }),
-            cancel: () => {},
-          };
-          action.cancel = this.world.clock.at(startTime, () => {
-            group.scheduled.delete(name);
-            if (this.suspended(group, "ScheduledActions")) return;
-            const sizes = this.sizes(group, { MinSize: action.minSize, MaxSize: action.maxSize, DesiredCapacity: action.desiredCapacity });
-            this.resize(group, sizes, `a scheduled action update of AutoScalingGroup constraints (${name})`);
           });
-          group.scheduled.set(name, action);
           return undefined;
         },
         DeleteScheduledAction: (input) => {

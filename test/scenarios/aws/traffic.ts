@@ -15,7 +15,9 @@
  *   HealthyHostCount/UnHealthyHostCount every minute for target groups a listener uses;
  *   HTTPCode_ELB_5XX_Count per load balancer; AWS/EC2 CPUUtilization per Auto Scaling group,
  *   averaged over the instances past their warm-up (what target tracking aggregates).
- * - CPU: the model's own linear load curve (`cpuPerRps`), an assumption standing in for the app.
+ * - CPU and capacity: the model's own assumptions standing in for the app: CPU grows linearly with
+ *   load (`cpuPerRps`), and an instance answers at most `overloadRps` requests per second; nginx
+ *   answers the rest with 503 and the served ones queue (`OVERLOAD_LATENCY_MS`).
  */
 import { errorRate, latencyMs, isRunning, type Instance } from "./instances";
 import { forwardWeights, type TargetGroup } from "./elb";
@@ -36,11 +38,13 @@ interface GroupMinute {
 }
 
 const IDLE_CPU = 2;
+const OVERLOAD_LATENCY_MS = 2_500;
 
 export class TrafficModel {
   /** Production requests per second reaching the ALB. */
   private loadRps = 0;
   cpuPerRps = 0.5;
+  overloadRps = 300;
   private rates = new Map<string, InstanceRate>();
   private elb5xxRps = 0;
   private lastAt: number;
@@ -116,7 +120,12 @@ export class TrafficModel {
           this.elb5xxRps += each;
           continue;
         }
-        this.rates.set(id, { rps: each, errorRps: each * errorRate(instance, each), latencyMs: latencyMs(instance) });
+        const served = Math.min(1, this.overloadRps / each);
+        this.rates.set(id, {
+          rps: each,
+          errorRps: each * (1 - (1 - errorRate(instance, each)) * served),
+          latencyMs: served < 1 ? OVERLOAD_LATENCY_MS : latencyMs(instance),
+        });
       }
     }
   }

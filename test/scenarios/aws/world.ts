@@ -103,6 +103,17 @@ export class World {
     for (const observer of this.observers) observer(logged);
   }
 
+  /**
+   * The instance's host fails (an EC2 impairment): it stops answering, ELB marks it unhealthy and
+   * the Auto Scaling group replaces it (ec2-auto-scaling-health-checks.html).
+   */
+  impairInstance(id: string): void {
+    const instance = this.instances.get(id);
+    if (!instance) throw new Error(`no instance ${id}`);
+    instance.app = { ...instance.app, state: "broken" };
+    this.changed({ type: "app", instance: id, impaired: true });
+  }
+
   /** Calls `observer` with every later event (a scenario's invariant checks, or a reaction). */
   observe(observer: (event: WorldEvent) => void): void {
     this.observers.push(observer);
