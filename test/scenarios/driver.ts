@@ -110,23 +110,31 @@ export class Driver {
 
   /**
    * Runs `work` (a CLI invocation) to its end, moving virtual time whenever it waits. Fails when
-   * it would wait for ever (no timer left) or outlives `maxVirtualMs` (a CI job timeout).
+   * it outlives `maxVirtualMs` (a CI job's timeout), e.g. waiting on a call nobody answers.
    */
   async run<T>(work: Promise<T>, maxVirtualMs: number, what: string): Promise<T> {
-    let done = false;
-    const finished = work.finally(() => {
-      done = true;
-    });
+    let outcome: { value: T } | { error: unknown } | undefined;
+    work.then(
+      (value) => (outcome = { value }),
+      (error: unknown) => (outcome = { error }),
+    );
     const deadline = this.clock.now() + maxVirtualMs;
-    for (;;) {
-      await this.settle();
-      if (done) return finished;
-      if (this.clock.now() >= deadline) {
-        throw new DriverError(`${what} still running after ${maxVirtualMs / 1000}s of virtual time (hung; a CI job would time out)`);
+    // Time stops at the deadline even when the next timer is days away.
+    const cancel = this.clock.at(deadline, () => {});
+    try {
+      for (;;) {
+        await this.settle();
+        if (outcome) {
+          if ("error" in outcome) throw outcome.error;
+          return outcome.value;
+        }
+        if (this.clock.now() >= deadline) {
+          throw new DriverError(`${what} still running after ${maxVirtualMs / 1000}s of virtual time (hung; a CI job would time out)`);
+        }
+        this.clock.fireNext();
       }
-      if (!this.clock.fireNext()) {
-        throw new DriverError(`${what} waits for ever: nothing in flight and no timer left (a call the model never answers, with no timeout)`);
-      }
+    } finally {
+      cancel();
     }
   }
 

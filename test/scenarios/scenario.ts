@@ -273,6 +273,24 @@ export class Scenario {
   // Setting the world up
 
   /**
+   * An earlier release on both colors, deployed by driving the model directly (no release tool):
+   * waits for the first instances, deploys `version` to both groups, and lets the alarms that saw
+   * the fleets without an app settle, as they had long before any later release.
+   */
+  async installEverywhere(version: string): Promise<void> {
+    await this.until(() => COLORS.every((c) => this.inService(c) >= this.group(c).desiredCapacity), 10 * 60_000, "first instances InService");
+    const key = `revisions/${version}/bluegreen-revision.zip`;
+    const object = this.world.s3.putObject(this.env.CODEDEPLOY_S3_BUCKET!, key, revisionBody({ version, behaviour: "ok" }));
+    for (const color of COLORS) {
+      const group = this.world.codedeploy.group(this.env.CODEDEPLOY_APPLICATION_NAME!, this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`]!);
+      this.world.codedeploy.create(group, { bucket: this.env.CODEDEPLOY_S3_BUCKET!, key, bundleType: "zip", version: object.versionId, eTag: object.etag }, "user", { description: `release ${version}` });
+    }
+    await this.until(() => COLORS.every((c) => this.healthyTargets(c) >= this.group(c).desiredCapacity), 10 * 60_000, `${version} healthy on both colors`);
+    await this.advance(5 * 60_000);
+    await this.until(() => this.rollbackAlarms().every((name) => this.world.cloudwatch.alarmState(name) === "OK"), 15 * 60_000, "rollback alarms OK");
+  }
+
+  /**
    * An established release: both fleets up, `live` serving `version` (released through the
    * pipeline's own deploy and switch jobs, so its verification is the tool's own record) and the
    * other color on `previous` (deployed by driving the model directly, as an earlier release
@@ -280,18 +298,7 @@ export class Scenario {
    */
   async establish(live: Color, version = "v1", previous = "v0"): Promise<void> {
     const other = live === "blue" ? "green" : "blue";
-    await this.until(() => COLORS.every((c) => this.inService(c) >= this.group(c).desiredCapacity), 10 * 60_000, "first instances InService");
-    const key = `revisions/${previous}/bluegreen-revision.zip`;
-    const object = this.world.s3.putObject(this.env.CODEDEPLOY_S3_BUCKET!, key, revisionBody({ version: previous, behaviour: "ok" }));
-    for (const color of COLORS) {
-      const group = this.world.codedeploy.group(this.env.CODEDEPLOY_APPLICATION_NAME!, this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`]!);
-      this.world.codedeploy.create(group, { bucket: this.env.CODEDEPLOY_S3_BUCKET!, key, bundleType: "zip", version: object.versionId, eTag: object.etag }, "user", { description: `release ${previous}` });
-    }
-    await this.until(() => COLORS.every((c) => this.healthyTargets(c) >= this.group(c).desiredCapacity), 10 * 60_000, `${previous} healthy on both colors`);
-    // The fleets had no app for their first minutes: let the alarms that saw it settle, as they
-    // had long before an earlier release.
-    await this.advance(5 * 60_000);
-    await this.until(() => this.rollbackAlarms().every((name) => this.world.cloudwatch.alarmState(name) === "OK"), 15 * 60_000, "rollback alarms OK");
+    await this.installEverywhere(previous);
     const tg = (c: Color) => this.targetGroup(c).arn;
     const allOn = (c: Color) => [{ Type: "forward", ForwardConfig: { TargetGroups: COLORS.map((x) => ({ TargetGroupArn: tg(x), Weight: x === c ? 100 : 0 })), TargetGroupStickinessConfig: { Enabled: false } } }];
     this.world.elb.setListenerActions(this.world.productionListenerArn, allOn(other));

@@ -22,6 +22,8 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 export interface Cancel {
   (): void;
 }
@@ -73,9 +75,15 @@ export class VirtualClock {
     return true;
   }
 
-  /** Runs `fn` at virtual time `time` (now if it is past). */
+  /** Runs `fn` at virtual time `time` (now if it is past), however far ahead that is. */
   at(time: number, fn: () => void): Cancel {
-    const id = this.fake.setTimeout(fn, Math.max(0, time - this.fake.now));
+    let id: FakeTimers.TimerId;
+    // setTimeout takes at most 2^31-1 ms (about 24.8 days); longer waits go in legs.
+    const arm = () => {
+      const delay = time - this.fake.now;
+      id = delay > MAX_TIMEOUT_MS ? this.fake.setTimeout(arm, MAX_TIMEOUT_MS) : this.fake.setTimeout(fn, Math.max(0, delay));
+    };
+    arm();
     return () => this.fake.clearTimeout(id);
   }
 

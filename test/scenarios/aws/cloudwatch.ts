@@ -13,7 +13,8 @@
  *   datapoints count as TreatMissingData says: `breaching`, `notBreaching`, `ignore` (the state is
  *   kept when nothing is present), `missing` (INSUFFICIENT_DATA when nothing is present). So with
  *   period P and M of N, an alarm cannot fire sooner than about M × P plus the publication delay.
- *   Evaluation runs once per minute, right after that minute's datapoints are published.
+ *   Evaluation runs once per minute, right after that minute's datapoints are published
+ *   (world.ts schedules it, and pauses it while nothing in the world changes).
  * - Metric math (using-metric-math.html): arithmetic over the queries' ids and FILL(x, value);
  *   a missing operand makes the period missing.
  * - Composite alarms (Create_Composite_Alarm.html): an AlarmRule over ALARM(), OK(),
@@ -135,10 +136,6 @@ export class CloudWatchModel {
   compositeAlarmsReadable = true;
 
   constructor(private readonly world: World) {}
-
-  start() {
-    return this.world.clock.every(60_000, this.publishDelayMs + 1, () => this.evaluateAll());
-  }
 
   publish(namespace: string, name: string, dimensions: Dimensions, point: Omit<Datapoint, "visibleAt">) {
     const key = metricKey(namespace, name, dimensions);

@@ -113,9 +113,30 @@ export class ElbModel {
   }
 
   addTargetGroup(group: Omit<TargetGroup, "targets" | "tags">, tags: Record<string, string>) {
-    const tg: TargetGroup = { ...group, targets: new Map(), tags: new Map(Object.entries(tags)) };
-    this.targetGroups.set(tg.arn, tg);
-    this.healthTicks.set(tg.arn, this.world.clock.every(tg.healthCheck.intervalSeconds * 1000, 0, () => this.checkHealth(tg)));
+    this.targetGroups.set(group.arn, { ...group, targets: new Map(), tags: new Map(Object.entries(tags)) });
+  }
+
+  /**
+   * Health checks run every interval while any target could change state; a group whose targets
+   * are all settled (healthy and passing, unhealthy and failing, draining, unused) pauses them,
+   * since more checks would change nothing, and resumes on the interval's grid at the next change.
+   */
+  resumeHealthChecks() {
+    for (const tg of this.targetGroups.values()) {
+      if (this.healthTicks.has(tg.arn) || this.settled(tg)) continue;
+      this.healthTicks.set(tg.arn, this.world.clock.every(tg.healthCheck.intervalSeconds * 1000, 0, () => this.checkHealth(tg)));
+    }
+  }
+
+  private settled(tg: TargetGroup): boolean {
+    const used = this.inUse(tg);
+    return [...tg.targets.values()].every((t) => {
+      if (t.state === "draining") return true;
+      if (!used) return t.state === "unused";
+      const instance = this.world.instances.get(t.id);
+      const pass = instance !== undefined && servesHealth(instance);
+      return (t.state === "healthy" && pass && t.passes >= tg.healthCheck.healthyThreshold) || (t.state === "unhealthy" && !pass && t.failures >= tg.healthCheck.unhealthyThreshold);
+    });
   }
 
   addListener(listener: Omit<Listener, "writes" | "tags">, tags: Record<string, string>) {
@@ -205,6 +226,14 @@ export class ElbModel {
   }
 
   private checkHealth(tg: TargetGroup) {
+    this.runChecks(tg);
+    if (this.settled(tg)) {
+      this.healthTicks.get(tg.arn)?.();
+      this.healthTicks.delete(tg.arn);
+    }
+  }
+
+  private runChecks(tg: TargetGroup) {
     const used = this.inUse(tg);
     for (const target of tg.targets.values()) {
       if (target.state === "draining") continue;

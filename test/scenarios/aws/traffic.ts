@@ -21,6 +21,7 @@
  */
 import { errorRate, latencyMs, isRunning, type Instance } from "./instances";
 import { forwardWeights, type TargetGroup } from "./elb";
+import type { Datapoint, Dimensions } from "./cloudwatch";
 import type { World } from "./world";
 
 interface InstanceRate {
@@ -38,6 +39,8 @@ interface GroupMinute {
 }
 
 const IDLE_CPU = 2;
+/** More than any alarm here looks back (15 one-minute periods for target tracking's low alarm). */
+const BACKFILL_MINUTES = 20;
 const OVERLOAD_LATENCY_MS = 2_500;
 
 export class TrafficModel {
@@ -53,14 +56,12 @@ export class TrafficModel {
   private elb5xxMinute = 0;
   /** Instance -> CPU-milliseconds accumulated this minute. */
   private cpuMinute = new Map<string, number>();
+  /** The datapoints of the last closed minute. */
+  private lastMinute: [string, string, Dimensions, Omit<Datapoint, "visibleAt">][] = [];
 
   constructor(private readonly world: World) {
     this.lastAt = world.clock.now();
     this.minuteStart = Math.floor(this.lastAt / 60_000) * 60_000;
-  }
-
-  start() {
-    return this.world.clock.every(60_000, 0, () => this.closeMinute());
   }
 
   load(): number {
@@ -68,9 +69,8 @@ export class TrafficModel {
   }
 
   setLoad(rps: number) {
-    this.accumulate();
     this.loadRps = rps;
-    this.recompute();
+    this.world.changed({ type: "load", rps });
   }
 
   instanceRps(id: string): number | undefined {
@@ -96,7 +96,10 @@ export class TrafficModel {
     return healthy.length ? healthy : targets.filter((t) => t.state !== "draining" && t.state !== "unused").map((t) => t.id);
   }
 
-  /** Called on every change of the world: the rates that held until now are booked, new ones computed. */
+  /**
+   * Called on every change of the world (after the change): the rates that held until now are
+   * booked, new ones computed.
+   */
   onChange() {
     this.accumulate();
     this.recompute();
@@ -179,13 +182,14 @@ export class TrafficModel {
     }
   }
 
-  /** At each minute boundary: the minute's datapoints go to CloudWatch. */
-  private closeMinute() {
+  /** At each minute boundary (world.ts runs it): the minute's datapoints go to CloudWatch. */
+  closeMinute() {
     this.accumulate();
     const start = this.minuteStart;
     const seconds = (this.world.clock.now() - start) / 1000;
     this.minuteStart = this.world.clock.now();
-    const cw = this.world.cloudwatch;
+    const published: [string, string, Dimensions, Omit<Datapoint, "visibleAt">][] = [];
+    const cw = { publish: (ns: string, name: string, dims: Dimensions, point: Omit<Datapoint, "visibleAt">) => published.push([ns, name, dims, point]) };
     const once = (value: number) => ({ periodStart: start, sum: value, count: 1, min: value, max: value });
     for (const tg of this.world.elb.targetGroups.values()) {
       const minute = this.groupMinute(tg.arn);
@@ -231,6 +235,25 @@ export class TrafficModel {
         max: Math.max(...cpus),
       });
     }
+    for (const [ns, name, dims, point] of published) this.world.cloudwatch.publish(ns, name, dims, point);
+    this.lastMinute = published;
+    this.groupMinutes = new Map();
+    this.elb5xxMinute = 0;
+    this.cpuMinute = new Map();
+  }
+
+  /**
+   * After a quiet stretch with no minute closed (world.ts): nothing changed meanwhile, so each
+   * skipped minute had the datapoints of the last closed one. The recent ones are published
+   * (alarms look back at most `BACKFILL_MINUTES`), and booking restarts at the current minute.
+   */
+  resumeAfterQuiet(firstSkipped: number) {
+    const minuteStart = Math.floor(this.world.clock.now() / 60_000) * 60_000;
+    for (let start = Math.max(firstSkipped, minuteStart - BACKFILL_MINUTES * 60_000); start < minuteStart; start += 60_000) {
+      for (const [ns, name, dims, point] of this.lastMinute) this.world.cloudwatch.publish(ns, name, dims, { ...point, periodStart: start });
+    }
+    this.minuteStart = minuteStart;
+    this.lastAt = minuteStart;
     this.groupMinutes = new Map();
     this.elb5xxMinute = 0;
     this.cpuMinute = new Map();

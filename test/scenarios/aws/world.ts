@@ -18,6 +18,9 @@ import { AwsEndpoint } from "./server";
 import { TestListenerPlane } from "./test-listener";
 import { TrafficModel } from "./traffic";
 
+/** No change for this long and the per-minute work can change nothing (see startMinuteTasks). */
+const QUIET_MS = 30 * 60_000;
+
 export type WorldEvent = { type: string; time?: number } & Record<string, unknown>;
 
 /** Deterministic identifiers in each service's format. */
@@ -52,7 +55,11 @@ export class World {
   productionListenerArn = "";
   testListenerArn = "";
   private readonly observers: ((event: WorldEvent) => void)[] = [];
-  private readonly periodic: Cancel[] = [];
+  private lifecycle: Cancel = () => {};
+  private minuteTasks: Cancel[] = [];
+  private lastChangeAt = 0;
+  /** Set while the minute tasks pause: the first minute not closed. */
+  private pausedFrom: number | undefined;
 
   constructor(
     readonly clock: VirtualClock,
@@ -83,21 +90,51 @@ export class World {
 
   /** Starts the periodic processes and both endpoints; returns their URLs. */
   async start(): Promise<{ awsEndpoint: string; testListenerUrl: string }> {
-    this.periodic.push(this.traffic.start(), this.cloudwatch.start(), this.clock.every(DAY_MS, 0, () => this.s3.runLifecycle()));
+    this.lifecycle = this.clock.every(DAY_MS, 0, () => this.s3.runLifecycle());
+    this.startMinuteTasks();
     return { awsEndpoint: await this.endpoint.listen(), testListenerUrl: await this.testListener.listen() };
   }
 
   async close(): Promise<void> {
-    for (const cancel of this.periodic) cancel();
+    this.lifecycle();
+    for (const cancel of this.minuteTasks) cancel();
     this.elb.close();
     await Promise.all([this.endpoint.close(), this.testListener.close()]);
+  }
+
+  /**
+   * Each minute the traffic's datapoints go to CloudWatch (at :00) and the alarms are evaluated
+   * once they are visible. After `QUIET_MS` with no change anywhere, every alarm window (at most
+   * 15 minutes) holds the same datapoints and every scaling action has had its chance, so another
+   * minute would change nothing: the tasks pause until the next change, which publishes the
+   * skipped minutes first (traffic.resumeAfterQuiet). Long quiet stretches (months without a
+   * release) then cost nothing.
+   */
+  private startMinuteTasks() {
+    this.minuteTasks = [
+      this.clock.every(60_000, 0, () => this.traffic.closeMinute()),
+      this.clock.every(60_000, this.cloudwatch.publishDelayMs + 1, () => {
+        this.cloudwatch.evaluateAll();
+        if (this.clock.now() - this.lastChangeAt < QUIET_MS) return;
+        for (const cancel of this.minuteTasks) cancel();
+        this.minuteTasks = [];
+        this.pausedFrom = Math.ceil(this.clock.now() / 60_000) * 60_000;
+      }),
+    ];
   }
 
   /** Every state change of the world comes through here. */
   changed(event: WorldEvent): void {
     const logged = { ...event, time: this.clock.now() };
     this.events.push(logged);
+    this.lastChangeAt = this.clock.now();
+    if (this.pausedFrom !== undefined) {
+      this.traffic.resumeAfterQuiet(this.pausedFrom);
+      this.pausedFrom = undefined;
+      this.startMinuteTasks();
+    }
     this.traffic.onChange();
+    this.elb.resumeHealthChecks();
     if (event.type === "target-state") this.autoscaling.onTargetState(String(event.instanceId), String(event.state));
     if (event.type === "instance" && event.lifecycle === "Terminating") this.codedeploy.onInstanceTerminating(String(event.instance));
     for (const observer of this.observers) observer(logged);
