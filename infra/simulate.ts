@@ -8,7 +8,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, type RawConfig } from "./config";
-import { FakeCloud } from "./fakeCloud";
+import { type DeployedState, FakeCloud } from "./fakeCloud";
+import type { Color } from "./naming";
 import { PIPELINE_OUTPUT_NAMES, type PipelineOutputs } from "./outputs";
 import { defineStack } from "./stack";
 import { projectName, readStackConfig } from "./stackFiles";
@@ -50,20 +51,48 @@ interface Monitor {
     registerResource(req: RegisterRequest, cb: Callback): void;
 }
 
+/** The stack as a previous `pulumi up` left it in AWS, for a run that updates it. */
+export interface DeployedWorld {
+    /** The simulation of that earlier run: AWS holds its resources' inputs. */
+    previous: SimulatedStack;
+    /** The production listener's weights as the release tool has set them since (default: as created). */
+    productionWeights?: Record<Color, number>;
+}
+
+export interface SimulateOptions {
+    /** Raw config (default: the stack's Pulumi.<stack>.yaml). */
+    config?: RawConfig;
+    /** Without it the run is a first `pulumi up`: reads find what the run itself creates. */
+    deployed?: DeployedWorld;
+}
+
 // The Pulumi runtime is process-global: simulations must not overlap.
 let queue: Promise<unknown> = Promise.resolve();
 
-export function simulateStack(stack: string, options: { config?: RawConfig } = {}): Promise<SimulatedStack> {
-    const run = queue.then(() => simulateOnce(stack, options.config ?? readStackConfig(stack)));
+export function simulateStack(stack: string, options: SimulateOptions = {}): Promise<SimulatedStack> {
+    const run = queue.then(() => simulateOnce(stack, options.config ?? readStackConfig(stack), options.deployed));
     queue = run.catch(() => undefined);
     return run;
 }
 
-async function simulateOnce(stack: string, config: RawConfig): Promise<SimulatedStack> {
+function deployedState(world: DeployedWorld): DeployedState {
+    const { resources, outputs } = world.previous;
+    const weights = world.productionWeights;
+    return {
+        inputsByName: new Map(resources.map((r) => [`${r.type}::${r.name}`, r.inputs])),
+        listenerTargets: new Map(
+            weights
+                ? [[outputs.ALB_LISTENER_ARN, [{ arn: outputs.BLUE_TARGET_GROUP_ARN, weight: weights.blue }, { arn: outputs.GREEN_TARGET_GROUP_ARN, weight: weights.green }]]]
+                : [],
+        ),
+    };
+}
+
+async function simulateOnce(stack: string, config: RawConfig, deployed?: DeployedWorld): Promise<SimulatedStack> {
     const project = projectName();
     // Validate first, so bad config fails with the config message rather than inside the runtime.
     const cfg = parseStackConfig(project, stack, config);
-    const cloud = new FakeCloud(cfg.region);
+    const cloud = new FakeCloud(cfg.region, deployed && deployedState(deployed));
     await pulumi.runtime.setMocks(cloud, project, stack, false);
     pulumi.runtime.setAllConfig(config);
 
@@ -76,11 +105,32 @@ async function simulateOnce(stack: string, config: RawConfig): Promise<Simulated
             cb(err, resp);
         });
 
-    const exported = (await pulumi.runtime.runInPulumiStack(async () => defineStack(cfg))) as PipelineOutputs;
-    const outputs = await resolveOutputs(exported);
-    // Let the stack's own output registration finish, as the CLI's language host does at exit.
-    await pulumi.runtime.disconnect();
+    // A check that fails the program (the live-color guard) rejects an output nothing awaits; the
+    // CLI's language host reports such a rejection as the program's error, and so does this.
+    const failures: unknown[] = [];
+    const collect = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", collect);
+    let outputs: Record<string, string>;
+    try {
+        const exported = (await pulumi.runtime.runInPulumiStack(async () => defineStack(cfg))) as PipelineOutputs;
+        outputs = await resolveOutputs(exported);
+        // Let the stack's own output registration finish, as the CLI's language host does at exit.
+        await pulumi.runtime.disconnect();
+        await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", collect);
+    }
+    if (failures.length > 0) throw new ProgramError(failures[0]);
     return { project, stack, resources, outputs };
+}
+
+/** The program failed under mocks as it would under the CLI; the message is the program's own. */
+export class ProgramError extends Error {
+    constructor(reason: unknown) {
+        // The runtime prefixes the path through which it met the rejection.
+        super(String(reason instanceof Error ? reason.message : reason).replace(/^(error serializing property "[^"]*": )+/, ""));
+        this.name = "ProgramError";
+    }
 }
 
 function record(req: RegisterRequest, urn: string): SimulatedResource {

@@ -4,12 +4,13 @@
  * the outputs as the pipeline's dotenv report carries them, and the policy verdicts. Exits 1
  * when a mandatory policy is violated, 2 on bad usage or config. Needs no cloud account.
  */
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
 import { renderResourceTree } from "../infra/resourceTree";
 import { simulateStack } from "../infra/simulate";
 import { knownStacks } from "../infra/stackFiles";
-import { evaluate, renderVerdicts } from "../policy/offline";
+import { evaluate, renderVerdicts, stackConfigPath } from "../policy/offline";
 import { stackOutputsToDotenv } from "../release/dotenv";
 
 async function main(): Promise<number> {
@@ -36,7 +37,11 @@ async function main(): Promise<number> {
         console.log(renderResourceTree(sim.resources));
         console.log(`\n--- outputs (dotenv report) ---`);
         process.stdout.write(stackOutputsToDotenv(sim.outputs));
-        console.log(`\n--- policy verdicts (policy/config/${stack}.json) ---`);
+        // A stack without its own policy config gets the pack's defaults, its strictest settings.
+        const policyConfig = `policy/config/${stack}.json`;
+        const hasOwnPolicyConfig = existsSync(stackConfigPath(stack));
+        if (!hasOwnPolicyConfig) process.stderr.write(`plan: no ${policyConfig}: applying the pack's defaults\n`);
+        console.log(`\n--- policy verdicts (${hasOwnPolicyConfig ? policyConfig : "the pack's defaults"}) ---`);
         const violations = await evaluate(sim.resources, { stack });
         console.log(renderVerdicts(violations, sim.resources));
         if (violations.some((v) => v.enforcementLevel === "mandatory")) failed = true;

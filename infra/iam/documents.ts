@@ -9,7 +9,7 @@ export interface Statement {
     Sid: string;
     Effect: "Allow" | "Deny";
     Action: string | string[];
-    Resource?: pulumi.Input<string> | pulumi.Input<string>[];
+    Resource?: pulumi.Input<string> | pulumi.Input<pulumi.Input<string>[]>;
     Principal?: unknown;
     Condition?: Record<string, Record<string, pulumi.Input<string> | pulumi.Input<string>[]>>;
 }
@@ -102,6 +102,72 @@ export function instancePolicy(args: InstancePolicyArgs): PolicyDocument {
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             Resource: args.logGroupArns.map((arn) => pulumi.interpolate`${arn}:*`),
+        },
+    );
+}
+
+export interface CodeDeployLaunchArgs {
+    partition: pulumi.Input<string>;
+    region: string;
+    accountId: pulumi.Input<string>;
+    /** The two colors' launch templates. */
+    launchTemplateIds: pulumi.Input<string>[];
+    /** The subnets the color fleets launch into. */
+    subnetIds: pulumi.Input<string[]>;
+    /** The instances' security group. */
+    securityGroupId: pulumi.Input<string>;
+    /** The role of the instance profile the launch templates name. */
+    instanceRoleArn: pulumi.Input<string>;
+}
+
+/**
+ * What CodeDeploy's service role needs beyond AWSCodeDeployRole because the color Auto Scaling
+ * groups launch from launch templates: exactly ec2:RunInstances, ec2:CreateTags and iam:PassRole
+ * (codedeploy/latest/userguide/getting-started-create-service-role.html, the note for EC2/On-Premises
+ * deployments; codedeploy/latest/userguide/troubleshooting-auto-scaling.html). Auto Scaling checks
+ * them on whoever creates or updates a group that uses a launch template
+ * (autoscaling/ec2/userguide/ec2-auto-scaling-launch-template-permissions.html).
+ *
+ * Scoped to this stack as far as EC2 allows: instances may only be run through this stack's two
+ * templates (the ec2:LaunchTemplate condition key, which every resource RunInstances touches
+ * carries: AWSEC2/latest/UserGuide/use-launch-templates-to-control-launching-instances.html), into
+ * its fleet subnets with its instance security group; the AMI is whichever the template names (a
+ * public AMI's ARN has no account). Tags only at launch (ec2:CreateAction = RunInstances:
+ * AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html). PassRole only of the instance role,
+ * and only to EC2.
+ */
+export function codeDeployLaunchPolicy(args: CodeDeployLaunchArgs): PolicyDocument {
+    const ec2 = (resource: pulumi.Input<string>) => pulumi.interpolate`arn:${args.partition}:ec2:${args.region}:${args.accountId}:${resource}`;
+    const templateArns = args.launchTemplateIds.map((id) => ec2(pulumi.interpolate`launch-template/${id}`));
+    return document(
+        {
+            Sid: "LaunchFromThisStacksTemplates",
+            Effect: "Allow",
+            Action: "ec2:RunInstances",
+            Resource: pulumi.output(args.subnetIds).apply((subnetIds) => [
+                ...templateArns,
+                pulumi.interpolate`arn:${args.partition}:ec2:${args.region}::image/*`,
+                ec2("instance/*"),
+                ec2("volume/*"),
+                ec2("network-interface/*"),
+                ec2(pulumi.interpolate`security-group/${args.securityGroupId}`),
+                ...subnetIds.map((id) => ec2(`subnet/${id}`)),
+            ]),
+            Condition: { ArnEquals: { "ec2:LaunchTemplate": templateArns } },
+        },
+        {
+            Sid: "TagInstancesAtLaunch",
+            Effect: "Allow",
+            Action: "ec2:CreateTags",
+            Resource: [ec2("instance/*"), ec2("volume/*")],
+            Condition: { StringEquals: { "ec2:CreateAction": "RunInstances" } },
+        },
+        {
+            Sid: "PassInstanceRoleToEc2",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: args.instanceRoleArn,
+            Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } },
         },
     );
 }
