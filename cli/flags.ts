@@ -101,20 +101,21 @@ function wholeNumber(raw: string, min: number, max: number): number {
     return value;
 }
 
-/** A whole number within bounds; `unit` names it in --help ("seconds"). */
-export function integer(description: string, bounds: { min: number; max: number; unit?: string; placeholder?: string }): Flag<number> {
-    const { min, max, unit } = bounds;
+/** A whole number within bounds. */
+export function integer(description: string, bounds: { min: number; max: number; placeholder?: string; allowed?: string }): Flag<number> {
+    const { min, max } = bounds;
     return new Flag({
         kind: "string",
         description,
         placeholder: bounds.placeholder ?? "<n>",
-        allowed: `whole ${unit ?? "number"} from ${min} to ${max}`,
+        allowed: bounds.allowed ?? `a whole number from ${min} to ${max}`,
         parse: (raw) => wholeNumber(raw, min, max),
     });
 }
 
 /** Whole seconds within bounds. */
-export const seconds = (description: string, bounds: { min: number; max: number }) => integer(description, { ...bounds, unit: "seconds", placeholder: "<s>" });
+export const seconds = (description: string, { min, max }: { min: number; max: number }) =>
+    integer(description, { min, max, placeholder: "<s>", allowed: `whole seconds from ${min} to ${max}` });
 
 /** Comma-separated whole numbers within bounds, e.g. `10,50,100`; `ascending` requires each above the last. */
 export function integerList(description: string, bounds: { min: number; max: number; ascending?: boolean; example: string }): Flag<number[]> {
