@@ -109,14 +109,14 @@ function parseFlags<F extends Flags>(command: Command<F>, argv: string[]): Parse
     for (const token of tokenize(flags, argv)) {
         if (token.kind === "positional") throw strayArgument(command as Command<any>, token.value);
         if (token.kind !== "option") continue;
-        if (token.name === "debug") {
-            debug = true;
-            continue;
-        }
-        const flag = flags[token.name];
+        const flag = token.name === "debug" ? COMMON_FLAGS.debug : Object.hasOwn(flags, token.name) ? flags[token.name] : undefined;
         if (!flag) throw new UsageError(`unknown flag ${token.rawName}; ${command.name} takes ${flagList(flags)}`);
         if (flag.spec.kind === "boolean") {
             if (token.value !== undefined) throw new UsageError(`--${token.name} takes no value; got ${JSON.stringify(`${token.rawName}=${token.value}`)}`);
+            if (token.name === "debug") {
+                debug = true;
+                continue;
+            }
             given.set(token.name, [...(given.get(token.name) ?? []), "true"]);
             continue;
         }
@@ -156,8 +156,8 @@ export function parseGroup(group: CommandGroup, argv: string[]): GroupParse {
         if (wantsHelp(everyFlag, argv)) return { kind: "help" };
         throw new UsageError(`no command given; commands: ${names}`);
     }
-    const command = group.subcommands[first.value];
-    if (!command || !Object.hasOwn(group.subcommands, first.value)) throw new UsageError(`unknown command ${JSON.stringify(first.value)}; commands: ${names}`);
+    if (!Object.hasOwn(group.subcommands, first.value)) throw new UsageError(`unknown command ${JSON.stringify(first.value)}; commands: ${names}`);
+    const command = group.subcommands[first.value]!;
     const rest = argv.filter((_, i) => i !== first.index);
     const parsed = parse(command, rest);
     return parsed.help ? { kind: "help", command } : { kind: "run", command, parsed };
