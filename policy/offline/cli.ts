@@ -30,6 +30,7 @@ export const POLICY_CHECK = command({
         config: inputFile("a CrossGuard policy-config JSON file", { placeholder: "<policy-config.json>" }).defaultsTo("policy/config/<stack>.json if it exists, else the pack's defaults"),
         json: toggle('print {"violations":[{"policy","enforcementLevel","urn","message"}]} instead of the report'),
     },
+    notes: ["Give exactly one of --stack or --stack-export."],
     check: (v) => {
         if ((v.stack === undefined) === (v["stack-export"] === undefined)) throw new UsageError("give exactly one of --stack or --stack-export");
     },
