@@ -8,7 +8,9 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseArgs } from "node:util";
+import { command } from "../../cli/command";
+import { integer, integerList, toggle, type Values } from "../../cli/flags";
+import { exitWith, runCommand } from "../../cli/run";
 import { evaluate } from "./analyzer";
 import { loadPolicyConfig, stackConfigPath } from "./config";
 import { readStackExport, REPO_ROOT } from "./sources";
@@ -77,10 +79,19 @@ async function timeOnce(file: string): Promise<{ ms: number; violations: number 
     return { ms: Number(process.hrtime.bigint() - start) / 1e6, violations: violations.length };
 }
 
-async function main(): Promise<void> {
-    const { values } = parseArgs({ options: { sizes: { type: "string", default: "100,500,1000,2500,5000,10000" }, runs: { type: "string", default: "3" }, json: { type: "boolean", default: false } } });
-    const sizes = values.sizes!.split(",").map(Number);
-    const runs = Number(values.runs);
+export const BENCH_POLICY = command({
+    name: "bench:policy",
+    invocation: "npm run bench:policy --",
+    summary: "Time the offline gate (read + parse + evaluate every policy) on synthetic stack exports of growing size.",
+    flags: {
+        sizes: integerList("resource counts of the synthetic exports", { min: 1, max: 100_000, example: "100,1000,5000" }).default([100, 500, 1000, 2500, 5000, 10_000]),
+        runs: integer("timed runs per size (the median is reported)", { min: 1, max: 50 }).default(3),
+        json: toggle("print the results as JSON"),
+    },
+    exitCodes: { 0: "measured", 2: "bad usage" },
+});
+
+async function main({ sizes, runs, json }: Values<typeof BENCH_POLICY.flags>): Promise<number> {
     const dir = path.join(REPO_ROOT, ".bench");
     mkdirSync(dir, { recursive: true });
     // Warm-up: loads the IAM data the policies read, as the first resource of a real run would.
@@ -98,9 +109,9 @@ async function main(): Promise<void> {
         const median = times[Math.floor(times.length / 2)];
         rows.push({ resources: size, medianMs: Math.round(median), bestMs: Math.round(times[0]), msPer1000: Math.round((median / size) * 1000), violations });
     }
-    if (values.json) {
+    if (json) {
         console.log(JSON.stringify({ coldStartMs: Math.round(cold.ms), runs, rows }, null, 2));
-        return;
+        return 0;
     }
     console.log(`policy gate benchmark: ${runs} runs per size, read + parse + evaluate every policy (production config)`);
     console.log(`first evaluation (cold IAM data, 50 resources): ${Math.round(cold.ms)} ms\n`);
@@ -108,9 +119,7 @@ async function main(): Promise<void> {
     for (const r of rows) {
         console.log(`${String(r.resources).padStart(9)}  ${String(r.medianMs).padStart(9)}  ${String(r.bestMs).padStart(7)}  ${String(r.msPer1000).padStart(11)}  ${String(r.violations).padStart(10)}`);
     }
+    return 0;
 }
 
-main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-});
+if (require.main === module) exitWith(runCommand(BENCH_POLICY, process.argv.slice(2), main));

@@ -53,13 +53,14 @@ describe("npm run policy:check", () => {
         ["no source", () => [], /exactly one of --stack or --stack-export/],
         ["both sources", () => ["--stack", "staging", "--stack-export", FIXTURE], /exactly one/],
         ["an unknown flag", () => ["--stack", "staging", "--frobnicate"], /frobnicate/],
-        ["a missing export", () => ["--stack-export", path.join(tmp, "missing.json")], /cannot read stack export .*missing\.json/],
+        ["a missing export", () => ["--stack-export", path.join(tmp, "missing.json")], /--stack-export must be a readable file; got ".*missing\.json" \(ENOENT\)/],
         ["an export that is not JSON", () => ["--stack-export", file("bad.json", "{nope")], /bad\.json is not valid JSON/],
+        ["an export with no resources", () => ["--stack-export", file("empty.json", JSON.stringify({ version: 3, deployment: { resources: [] } }))], /empty\.json has no resources: nothing to check/],
         ["a wrong export version", () => ["--stack-export", file("v2.json", JSON.stringify({ version: 2, deployment: { resources: [] } }))], /version 2.*only version 3/],
-        ["an unknown stack", () => ["--stack", "qa"], /unknown stack "qa".*known stacks: production, staging/],
+        ["an unknown stack", () => ["--stack", "qa"], /--stack must be production or staging; got "qa"/],
         ["an unknown policy in config", () => ["--stack-export", FIXTURE, "--config", file("typo.json", '{"lb-deregistration-dealy": "mandatory"}')], /unknown policy "lb-deregistration-dealy"/],
         ["an invalid enforcement level", () => ["--stack-export", FIXTURE, "--config", file("level.json", '{"lb-health-check": "strict"}')], /"strict".*advisory, mandatory/],
-        ["a missing config", () => ["--stack-export", FIXTURE, "--config", path.join(tmp, "nope.json")], /cannot read policy config/],
+        ["a missing config", () => ["--stack-export", FIXTURE, "--config", path.join(tmp, "nope.json")], /--config must be a readable file; got ".*nope\.json"/],
     ];
     for (const [what, argv, message] of bad) {
         it(`exits 2 naming the problem on ${what}`, async () => {

@@ -29,10 +29,10 @@ describe("npm run plan", () => {
         expect(run.stdout).to.not.include("production:");
     });
 
-    it("exits 2 naming the stack and the known stacks for an unknown stack", () => {
+    it("exits 2 naming the known stacks for an unknown stack, before running any program", () => {
         const run = plan("--stack", "qa");
         expect(run.status).to.equal(2);
-        expect(run.stderr).to.include(`unknown stack "qa"`).and.include(`known stacks: ${knownStacks().join(", ")}`);
+        expect(run.stderr).to.match(/^plan: --stack must be .*production.*staging.*; got "qa"\n$/);
     });
 
     it("refuses a stack file key without the bluegreen: prefix in one line naming it", () => {
@@ -73,11 +73,5 @@ describe("npm run plan", () => {
             expect(run.stderr).to.include(`plan: no policy/config/${THIRD}.json: applying the pack's defaults`);
             expect(run.stderr).to.not.include("no policy/config/staging.json");
         });
-    });
-
-    it("exits 2 with usage on an unknown flag", () => {
-        const run = plan("--stak", "staging");
-        expect(run.status).to.equal(2);
-        expect(run.stderr).to.match(/Unknown option '--stak'[\s\S]*usage: npm run plan/);
     });
 });

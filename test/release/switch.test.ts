@@ -4,7 +4,11 @@ import { PRODUCTION_LISTENER, TEST_LISTENER, World, targetGroupArn } from "./fak
 import { run } from "./run";
 
 const ROLLBACK_TAG = "bluegreen:rollback-color";
-const switchV2 = (world: World, ...extra: string[]) => run(world, ["switch", "--version", "v2", "--bake", "30", "--interval", "10", ...extra]);
+/** `switch --version v2 --bake 30 --interval 10`, with the test's own flags in place of those it gives (a flag is given once). */
+function switchV2(world: World, ...extra: string[]) {
+  const defaults = Object.entries({ "--version": "v2", "--bake": "30", "--interval": "10" }).filter(([flag]) => !extra.includes(flag));
+  return run(world, ["switch", ...defaults.flat(), ...extra]);
+}
 
 /** The production weights after each ModifyListener, to see the steps a run took. */
 function recordProductionWeights(world: World): string[] {

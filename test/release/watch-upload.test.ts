@@ -97,9 +97,11 @@ describe("release upload", () => {
     expect(result.out[0]).to.match(/to s3:\/\/bluegreen-staging-artifacts\/revisions\/v3\/bluegreen-revision.zip version 3HL4/);
   });
 
-  it("fails clearly on a missing bundle file", async () => {
-    const result = await run(World.betweenReleases("blue"), ["upload", "--bundle", "/nonexistent/bundle.zip", "--revision", "s3://bluegreen-staging-artifacts/x.zip"]);
-    expect(result.code).to.equal(ExitCode.checkFailed);
-    expect(result.err).to.match(/ENOENT.*\/nonexistent\/bundle.zip/);
+  it("refuses a missing bundle file as bad usage, naming it, before calling AWS", async () => {
+    const world = World.betweenReleases("blue");
+    const result = await run(world, ["upload", "--bundle", "/nonexistent/bundle.zip", "--revision", "s3://bluegreen-staging-artifacts/x.zip"]);
+    expect(result.code).to.equal(ExitCode.usage);
+    expect(result.err).to.equal('release upload: --bundle must be a readable file; got "/nonexistent/bundle.zip" (ENOENT)');
+    expect(world.calls).to.deep.equal([]);
   });
 });
