@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { COLORS, type Color } from "./colors";
+import { DEFAULT_HOLD_SECONDS } from "./capacity";
 import { awsClients, fetchGet, systemClock, type ReleaseContext } from "./context";
 import { ExitCode, ReleaseError, usageError } from "./errors";
 import type { S3Revision } from "./aws/deployments";
@@ -22,15 +23,24 @@ Reads the stack outputs (ALB_LISTENER_ARN, ...) from the environment.
   deploy   --revision s3://<bucket>/<key> [--timeout <s>=1800] [--poll <s>=15]
                                            CodeDeploy the revision to the idle color and wait for it
   verify   [--version <v>]                 idle color healthy, test listener serves /health/deep and version <v>
-  switch   [--version <v>] [--steps 10,50,100] [--bake <s>=60] [--interval <s>=10]
-                                           move production traffic to the verified idle color
-  rollback [--to blue|green] [--force]     all production traffic back to the previous color
-  watch    [--duration <s>=300] [--interval <s>=15] [--rollback]
-                                           watch the live color's alarms and targets after a switch
+  switch   [--version <v>] [--steps 10,50,100] [--bake <s>=180] [--interval <s>=10]
+           [--hold <s>=3600] [--capacity-timeout <s>=900]
+                                           raise the idle color to the live color's capacity, then
+                                           move production traffic to it; the old color's capacity
+                                           is held until watch ends or --hold passes
+  rollback [--to blue|green] [--force] [--capacity-timeout <s>=900]
+                                           all production traffic back to the previous color
+                                           (scaled first if it has fewer instances in service)
+  watch    [--duration <s>=300] [--interval <s>=15] [--rollback] [--capacity-timeout <s>=900]
+                                           watch the live color's alarms and targets after a switch;
+                                           when clean, the idle color returns to its configured minimum
 
---version defaults to $RELEASE_VERSION, then $CI_COMMIT_SHA.
-Exit codes: 0 done, 1 check or deployment failed (traffic restored), 2 bad usage or stack outputs,
-3 refused (precondition, or a listener changed under this run: left as found), 4 needs a human (traffic left on a failing color: restore or rollback failed).`;
+--version defaults to $RELEASE_VERSION, then $CI_COMMIT_SHA; it must be a valid ELB tag value.
+--bake must be at least what the guarding alarms need to fire: period x datapoints to alarm + one period.
+Exit codes: 0 done, 1 check, capacity or deployment failed (traffic restored or never moved),
+2 bad usage or stack outputs (also: --bake too short, an unusable alarm in ROLLBACK_ALARM_NAMES),
+3 refused (precondition, or a listener changed under this run: left as found),
+4 needs a human (traffic left on a failing color: restore or rollback failed).`;
 
 type Env = Record<string, string | undefined>;
 type Values = Record<string, string | boolean | undefined>;
@@ -48,6 +58,8 @@ const OPTIONS = {
   to: { type: "string" },
   force: { type: "boolean" },
   rollback: { type: "boolean" },
+  hold: { type: "string" },
+  "capacity-timeout": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -64,14 +76,46 @@ function required(values: Values, name: string): string {
   return raw;
 }
 
+/**
+ * `verify` writes the version into an ELB tag, after every check has passed: a value ELB refuses
+ * would fail at that very last call. ELB tag values are letters, spaces, numbers and
+ * `_ . : / = + - @`, at most 256 characters (elasticloadbalancing/latest/APIReference/API_Tag.html,
+ * pattern ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$).
+ */
+const ELB_TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
 // `||`, not `??`: an empty variable (a GitLab variable set to "") means "not given".
-const optionalVersion = (values: Values, env: Env) =>
-  (values.version as string | undefined) || env.RELEASE_VERSION || env.CI_COMMIT_SHA || undefined;
+function optionalVersion(values: Values, env: Env): string | undefined {
+  const [source, version] = (
+    [
+      ["--version", values.version as string | undefined],
+      ["RELEASE_VERSION", env.RELEASE_VERSION],
+      ["CI_COMMIT_SHA", env.CI_COMMIT_SHA],
+    ] as const
+  ).find(([, v]) => v) ?? [undefined, undefined];
+  if (version !== undefined && !ELB_TAG_VALUE.test(version)) {
+    const shown = version.length > 40 ? `${version.slice(0, 10)}… (${version.length} characters)` : version;
+    throw usageError(
+      `${source} "${shown}" cannot be an ELB tag value, where verify records it: use letters, digits, spaces and _ . : / = + - @, at most 256 characters`,
+    );
+  }
+  return version;
+}
 
 function releaseVersion(values: Values, env: Env): string {
   const version = optionalVersion(values, env);
   if (!version) throw usageError("no release version: pass --version or set RELEASE_VERSION (CI sets CI_COMMIT_SHA)");
   return version;
+}
+
+/** How long a capacity wait may take before giving up (no traffic moved). */
+const capacityTimeout = (values: Values) => seconds(values, "capacity-timeout", 900);
+
+/** The latest a switch's capacity hold lasts; the hold-end action is scheduled for then (so: in the future). */
+function holdSeconds(values: Values): number {
+  const hold = seconds(values, "hold", DEFAULT_HOLD_SECONDS);
+  if (hold < 60) throw usageError(`--hold must be at least 60 seconds, got ${hold}`);
+  return hold;
 }
 
 function parseSteps(raw: string): number[] {
@@ -120,26 +164,30 @@ const COMMANDS: Record<string, { options: string[]; run: (ctx: ReleaseContext, v
   },
   verify: { options: ["version"], run: (ctx, v, env) => verify(ctx, { version: releaseVersion(v, env) }) },
   switch: {
-    options: ["version", "steps", "bake", "interval"],
+    options: ["version", "steps", "bake", "interval", "hold", "capacity-timeout"],
     run: (ctx, v, env) =>
       switchTraffic(ctx, {
         version: releaseVersion(v, env),
         steps: parseSteps((v.steps as string | undefined) ?? "10,50,100"),
-        bakeSeconds: seconds(v, "bake", 60),
+        bakeSeconds: seconds(v, "bake", 180),
         checkIntervalSeconds: Math.max(1, seconds(v, "interval", 10)),
+        holdSeconds: holdSeconds(v),
+        timeoutSeconds: capacityTimeout(v),
       }),
   },
   rollback: {
-    options: ["to", "force"],
-    run: (ctx, v) => rollback(ctx, { to: color(v.to), force: v.force === true }),
+    options: ["to", "force", "capacity-timeout"],
+    run: (ctx, v) => rollback(ctx, { to: color(v.to), force: v.force === true, holdSeconds: DEFAULT_HOLD_SECONDS, timeoutSeconds: capacityTimeout(v) }),
   },
   watch: {
-    options: ["duration", "interval", "rollback"],
+    options: ["duration", "interval", "rollback", "capacity-timeout"],
     run: (ctx, v) =>
       watch(ctx, {
         durationSeconds: seconds(v, "duration", 300),
         checkIntervalSeconds: Math.max(1, seconds(v, "interval", 15)),
         rollbackOnProblem: v.rollback === true,
+        holdSeconds: DEFAULT_HOLD_SECONDS,
+        timeoutSeconds: capacityTimeout(v),
       }),
   },
 };

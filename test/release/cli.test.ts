@@ -23,6 +23,9 @@ describe("release: command line", () => {
     [["deploy", "--revision", "https://example.com/x.zip"], /must look like s3:\/\//],
     [["deploy", "--revision", "s3://someone-elses-bucket/x.zip"], /not the stack's artifact bucket/],
     [["rollback", "--to", "red"], /--to must be blue or green/],
+    [["switch", "--hold", "30"], /--hold must be at least 60 seconds, got 30/],
+    [["switch", "--capacity-timeout", "soon"], /--capacity-timeout must be a whole number of seconds/],
+    [["rollback", "--hold", "600"], /rollback does not take --hold/],
   ];
   for (const [argv, message] of usage) {
     it(`exits 2 on bad usage: ${argv.join(" ") || "(nothing)"}`, async () => {
