@@ -158,7 +158,14 @@ export class ColorFleet extends pulumi.ComponentResource {
                     preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(cfg.healthCheckGracePeriodSeconds), skipMatching: true },
                 },
                 enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupPendingInstances", "GroupTerminatingInstances"],
-                tags: Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+                tags: [
+                    ...Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+                    // The configured capacity, for the release tool: it raises MinSize while a
+                    // release is in flight and returns the group to these afterwards (DESIGN
+                    // decision 10; release/aws/auto-scaling.ts).
+                    { key: "bluegreen:min-size", value: String(cfg.capacity.min), propagateAtLaunch: false },
+                    { key: "bluegreen:max-size", value: String(cfg.capacity.max), propagateAtLaunch: false },
+                ],
             },
             // Target tracking (and the pipeline, when it scales the idle color) moves the desired
             // capacity; `pulumi up` must not undo that.

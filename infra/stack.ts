@@ -69,6 +69,7 @@ export function defineStack(cfg: StackConfig): PipelineOutputs {
         testListenerArn: lb.testListener.arn,
         targetGroupArns: COLORS.map((c) => lb.targetGroups[c].arn),
         alarmArns: alarms.all.map((a) => a.arn),
+        autoScalingGroupArns: COLORS.map((c) => fleets[c].group.arn),
     });
 
     return {

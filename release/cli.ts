@@ -6,6 +6,7 @@ import { command, type Command, UsageError } from "../cli/command";
 import { type Flags, inputFile, integerList, oneOf, seconds, text, toggle, type Values } from "../cli/flags";
 import { exitWith, type Io, processIo, runGroup } from "../cli/run";
 import { COLORS } from "./colors";
+import { DEFAULT_HOLD_SECONDS } from "./capacity";
 import { awsClients, fetchGet, systemClock, type ReleaseContext } from "./context";
 import { ExitCode, usageError } from "./errors";
 import type { S3Revision } from "./aws/deployments";
@@ -27,8 +28,8 @@ type Subcommand<F extends Flags = any> = Command<F> & { run: Run<F> };
 /** Exit codes shared by every subcommand (release/errors.ts says what each covers). */
 const EXIT_CODES = {
   [ExitCode.ok]: "done, or nothing to do",
-  [ExitCode.checkFailed]: "a check or deployment failed (a switch has put traffic back), or an AWS error (its name is printed)",
-  [ExitCode.usage]: "bad usage or stack outputs: nothing was called",
+  [ExitCode.checkFailed]: "a check, capacity wait or deployment failed (traffic put back, or never moved), or an AWS error (its name is printed)",
+  [ExitCode.usage]: "bad usage or stack outputs, a --bake shorter than the guarding alarms need, or an unusable alarm in ROLLBACK_ALARM_NAMES: nothing was changed",
   [ExitCode.refused]: "refused: a precondition does not hold, or a listener changed under this run (left as found)",
   [ExitCode.manualInterventionRequired]: "needs a human: traffic stays on a failing color (restoring or rolling back failed)",
 };
@@ -37,17 +38,47 @@ function subcommand<F extends Flags>(name: string, spec: { summary: string; flag
   return { ...command({ name: `release ${name}`, invocation: `npm run release -- ${name}`, exitCodes: EXIT_CODES, ...spec }), run: spec.run };
 }
 
+/**
+ * `verify` writes the version into an ELB tag, after every check has passed: a value ELB refuses
+ * would fail at that very last call. ELB tag values are letters, spaces, numbers and
+ * `_ . : / = + - @`, at most 256 characters (elasticloadbalancing/latest/APIReference/API_Tag.html,
+ * pattern ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$).
+ */
+const ELB_TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,256}$/u;
+
 // Flags several subcommands share.
-const version = text("the release version (the bundle's version.json)", { placeholder: "<v>" }).defaultsTo("$RELEASE_VERSION, then $CI_COMMIT_SHA");
+const version = text("the release version (the bundle's version.json)", {
+  placeholder: "<v>",
+  pattern: ELB_TAG_VALUE,
+  allowed: "an ELB tag value: letters, digits, spaces and _ . : / = + - @, at most 256 characters",
+}).defaultsTo("$RELEASE_VERSION, then $CI_COMMIT_SHA");
 const revision = text("the revision in the stack's artifact bucket (CODEDEPLOY_S3_BUCKET)", {
   placeholder: "s3://<bucket>/<key>",
   pattern: /^s3:\/\/[^/]+\/.+$/,
   allowed: "s3://<bucket>/<key>",
 }).required();
+/** How long a capacity wait may take before giving up (no traffic moved). */
+const capacityTimeout = seconds("give up waiting for a color's capacity after this long (no traffic moves)", { min: 1, max: 86_400 }).default(900);
 const checkEvery = (fallback: number) => seconds("pause between checks of alarms and targets", { min: 1, max: 3600 }).default(fallback);
 
+
 // `||`, not `??`: an empty variable (a GitLab variable set to "") means "not given".
-const optionalVersion = (given: string | undefined, env: Env) => given || env.RELEASE_VERSION || env.CI_COMMIT_SHA || undefined;
+function optionalVersion(given: string | undefined, env: Env): string | undefined {
+  const [source, found] = (
+    [
+      ["--version", given],
+      ["RELEASE_VERSION", env.RELEASE_VERSION],
+      ["CI_COMMIT_SHA", env.CI_COMMIT_SHA],
+    ] as const
+  ).find(([, v]) => v) ?? [undefined, undefined];
+  if (found !== undefined && !ELB_TAG_VALUE.test(found)) {
+    const shown = found.length > 40 ? `${found.slice(0, 10)}… (${found.length} characters)` : found;
+    throw usageError(
+      `${source} "${shown}" cannot be an ELB tag value, where verify records it: use letters, digits, spaces and _ . : / = + - @, at most 256 characters`,
+    );
+  }
+  return found;
+}
 
 function releaseVersion(given: string | undefined, env: Env): string {
   const found = optionalVersion(given, env);
@@ -107,19 +138,29 @@ const SUBCOMMANDS = {
     flags: {
       version,
       steps: integerList("traffic percentages on the new color, one step after another", { min: 1, max: 100, ascending: true, example: "10,50,100" }).default([10, 50, 100]),
-      bake: seconds("how long each step holds while alarms and targets are checked", { min: 0, max: 86_400 }).default(60),
+      bake: seconds("how long each step holds while alarms and targets are checked; at least what the guarding alarms need to fire", { min: 0, max: 86_400 }).default(180),
       interval: checkEvery(10),
+      hold: seconds("the latest the old color's capacity is held after the switch (a scheduled action returns it)", { min: 60, max: 604_800 }).default(DEFAULT_HOLD_SECONDS),
+      "capacity-timeout": capacityTimeout,
     },
     run: (ctx, v, env) =>
-      switchTraffic(ctx, { version: releaseVersion(v.version, env), steps: v.steps, bakeSeconds: v.bake, checkIntervalSeconds: v.interval }),
+      switchTraffic(ctx, {
+        version: releaseVersion(v.version, env),
+        steps: v.steps,
+        bakeSeconds: v.bake,
+        checkIntervalSeconds: v.interval,
+        holdSeconds: v.hold,
+        timeoutSeconds: v["capacity-timeout"],
+      }),
   }),
   rollback: subcommand("rollback", {
     summary: "all production traffic back to the previous color",
     flags: {
       to: oneOf(COLORS, "the color to put all traffic on", "<color>").defaultsTo("the color live before the last switch"),
-      force: toggle("skip the checks that the color is unchanged since and healthy"),
+      force: toggle("skip the checks that the color is unchanged since, healthy and large enough"),
+      "capacity-timeout": capacityTimeout,
     },
-    run: (ctx, v) => rollback(ctx, { to: v.to, force: v.force }),
+    run: (ctx, v) => rollback(ctx, { to: v.to, force: v.force, holdSeconds: DEFAULT_HOLD_SECONDS, timeoutSeconds: v["capacity-timeout"] }),
   }),
   watch: subcommand("watch", {
     summary: "watch the live color's alarms and targets after a switch",
@@ -127,8 +168,16 @@ const SUBCOMMANDS = {
       duration: seconds("how long to watch", { min: 1, max: 86_400 }).default(300),
       interval: checkEvery(15),
       rollback: toggle("roll back on the first problem"),
+      "capacity-timeout": capacityTimeout,
     },
-    run: (ctx, v) => watch(ctx, { durationSeconds: v.duration, checkIntervalSeconds: v.interval, rollbackOnProblem: v.rollback }),
+    run: (ctx, v) =>
+      watch(ctx, {
+        durationSeconds: v.duration,
+        checkIntervalSeconds: v.interval,
+        rollbackOnProblem: v.rollback,
+        holdSeconds: DEFAULT_HOLD_SECONDS,
+        timeoutSeconds: v["capacity-timeout"],
+      }),
   }),
 };
 
@@ -139,7 +188,9 @@ export const RELEASE = {
   exitCodes: EXIT_CODES,
   notes: [
     "Reads the stack outputs (ALB_LISTENER_ARN, ...) from the environment: `npm run outputs:dotenv` writes them.",
-    "--version defaults to $RELEASE_VERSION, then $CI_COMMIT_SHA.",
+    "--version defaults to $RELEASE_VERSION, then $CI_COMMIT_SHA; it must be a valid ELB tag value.",
+    "switch raises the idle color to the live color's capacity before moving traffic and holds the old color's capacity until watch ends or --hold passes.",
+    "--bake must be at least what the guarding alarms need to fire: period x datapoints to alarm + one period.",
   ],
   subcommands: SUBCOMMANDS,
 };

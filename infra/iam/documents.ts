@@ -21,22 +21,27 @@ export interface PolicyDocument {
 
 const document = (...statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
 
-/** Read-only calls the release tool makes that AWS authorizes only on `*`. */
+/**
+ * Read-only calls the release tool makes that AWS authorizes only on `*` (no resource types in the
+ * Service Authorization Reference: list_amazonec2autoscaling.html has none for Describe*).
+ */
 export const DESCRIBE_ONLY_ACTIONS = [
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeTargetHealth",
     "elasticloadbalancing:DescribeTags",
     "codedeploy:ListDeploymentTargets",
     "codedeploy:BatchGetDeploymentTargets",
+    "autoscaling:DescribeAutoScalingGroups",
+    "autoscaling:DescribeScheduledActions",
+    "autoscaling:DescribeInstanceRefreshes",
 ];
 
 /**
  * Actions CodeDeploy checks on the caller of CreateDeployment beyond the call itself (it registers
- * the revision and reads the deployment config on the caller's behalf), plus reading back an
- * uploaded revision. The release tool never calls these directly.
+ * the revision and reads the deployment config on the caller's behalf). The release tool never
+ * calls these directly.
  */
 export const CALLER_ACTIONS_IMPLIED_BY_CODEDEPLOY = [
-    "s3:GetObject",
     "codedeploy:RegisterApplicationRevision",
     "codedeploy:GetApplicationRevision",
     "codedeploy:GetDeploymentConfig",
@@ -181,6 +186,7 @@ export interface DeployPolicyArgs {
     testListenerArn: pulumi.Input<string>;
     targetGroupArns: pulumi.Input<string>[];
     alarmArns: pulumi.Input<string>[];
+    autoScalingGroupArns: pulumi.Input<string>[];
 }
 
 /**
@@ -189,6 +195,8 @@ export interface DeployPolicyArgs {
  */
 export function deployPolicy(args: DeployPolicyArgs): PolicyDocument {
     return document(
+        // s3:GetObject: HeadObject (deploy reads the uploaded object's version id and ETag), and
+        // CodeDeploy checks it on the caller of CreateDeployment.
         { Sid: "UploadAndReadRevisions", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: args.revisionObjectsArn },
         {
             Sid: "RegisterRevisions",
@@ -201,7 +209,15 @@ export function deployPolicy(args: DeployPolicyArgs): PolicyDocument {
             Effect: "Allow",
             // ListDeployments (deploymentgroup resource): verify reads back through a group's
             // deployments for earlier ones of the same revision, since an Auto Scaling launch makes its own.
-            Action: ["codedeploy:CreateDeployment", "codedeploy:GetDeployment", "codedeploy:GetDeploymentGroup", "codedeploy:ListDeployments"],
+            // BatchGetDeployments: ListDeployments documents no order, so deployments are sorted by
+            // their creation time, read 25 at a time.
+            Action: [
+                "codedeploy:CreateDeployment",
+                "codedeploy:GetDeployment",
+                "codedeploy:GetDeploymentGroup",
+                "codedeploy:ListDeployments",
+                "codedeploy:BatchGetDeployments",
+            ],
             Resource: args.deploymentGroupArns,
         },
         { Sid: "ReadDeploymentConfig", Effect: "Allow", Action: "codedeploy:GetDeploymentConfig", Resource: args.deploymentConfigArn },
@@ -209,7 +225,18 @@ export function deployPolicy(args: DeployPolicyArgs): PolicyDocument {
         // The release tool keeps its state in tags: the verified revision on each target group,
         // the color to roll back to on the production listener.
         { Sid: "RecordReleaseState", Effect: "Allow", Action: "elasticloadbalancing:AddTags", Resource: [...args.targetGroupArns, args.productionListenerArn] },
+        // On the alarms' ARNs only: composite alarms (readable only with DescribeAlarms on `*`)
+        // are refused by the release tool instead (release/aws/alarms.ts).
         { Sid: "WatchRollbackAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: args.alarmArns },
+        // Capacity follows traffic (DESIGN decision 10): raise a color before traffic moves to it,
+        // hold the color losing traffic, and schedule the hold's end. Write actions on an Auto
+        // Scaling group take its ARN (autoScalingGroup resource type, Service Authorization Reference).
+        {
+            Sid: "HandOffCapacity",
+            Effect: "Allow",
+            Action: ["autoscaling:UpdateAutoScalingGroup", "autoscaling:PutScheduledUpdateGroupAction", "autoscaling:DeleteScheduledAction"],
+            Resource: args.autoScalingGroupArns,
+        },
         { Sid: "DescribeOnly", Effect: "Allow", Action: DESCRIBE_ONLY_ACTIONS, Resource: "*" },
     );
 }

@@ -246,6 +246,8 @@ describe("infra program under mocks", function () {
                     expect(asg.inputs.instanceRefresh.preferences).to.include({ minHealthyPercentage: 100, maxHealthyPercentage: 200, skipMatching: true });
                     const tags = Object.fromEntries(asg.inputs.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
                     expect(tags).to.include({ Stack: stack, Color: color });
+                    // What the release tool returns a held group to (release/aws/auto-scaling.ts).
+                    expect(tags).to.include({ "bluegreen:min-size": "1", "bluegreen:max-size": String(max) });
                     const policy = byName(sim, `${color}-fleet-cpu-target`).inputs;
                     expect(policy.policyType).to.equal("TargetTrackingScaling");
                     expect(policy.targetTrackingConfiguration.targetValue).to.equal(50);
@@ -344,7 +346,19 @@ describe("infra program under mocks", function () {
                 o.BLUE_TARGET_GROUP_ARN,
                 o.GREEN_TARGET_GROUP_ARN,
                 ...ofType(sim, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => `arn:aws:cloudwatch:${REGION}:${FAKE_ACCOUNT_ID}:alarm:${a.inputs.name}`),
+                ...asgArns(sim),
             ]);
+        };
+        /** The color groups' ARNs as the deploy policy names them; the group id part is AWS's (here the fake cloud's). */
+        const asgArns = (sim: SimulatedStack) => {
+            const doc = json(byName(sim, "gitlab-deploy-policy").inputs.policy);
+            const named = doc.Statement.flatMap((s: { Resource: unknown }) => asArray(s.Resource)) as string[];
+            return [sim.outputs.BLUE_ASG_NAME, sim.outputs.GREEN_ASG_NAME].map((name) => {
+                const pattern = new RegExp(`^arn:aws:autoscaling:${REGION}:${FAKE_ACCOUNT_ID}:autoScalingGroup:[0-9a-f-]{36}:autoScalingGroupName/${name}$`);
+                const arns = [...new Set(named.filter((arn) => pattern.test(arn)))];
+                expect(arns, name).to.have.length(1);
+                return arns[0]!;
+            });
         };
 
 

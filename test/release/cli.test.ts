@@ -31,6 +31,10 @@ describe("release: command line", () => {
     [["rollback", "--to", "red"], /--to must be blue or green; got "red"/],
     [["rollback", "--force=yes"], /--force takes no value; got "--force=yes"/],
     [["watch", "--duration", "x"], /--duration must be whole seconds from 1 to 86400; got "x"/],
+    [["switch", "--hold", "30"], /--hold must be whole seconds from 60 to 604800; got "30"/],
+    [["switch", "--capacity-timeout", "soon"], /--capacity-timeout must be whole seconds from 1 to 86400; got "soon"/],
+    [["rollback", "--hold", "600"], /unknown flag --hold; release rollback takes/],
+    [["verify", "--version", "v1 (rc)"], /--version must be an ELB tag value/],
   ];
   for (const [argv, message] of usage) {
     it(`exits 2 on bad usage: ${argv.join(" ") || "(nothing)"}`, async () => {
