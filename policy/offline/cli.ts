@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import { evaluate, type Violation } from "./analyzer";
 import { loadPolicyConfig, PolicyConfigError, type PolicyPackConfigFile, stackConfigPath } from "./config";
 import { renderVerdicts } from "./render";
+import { SecretNeededError } from "./secrets";
 import { InputError, readStackExport, simulate, type Source } from "./sources";
 
 const USAGE = "usage: npm run policy:check -- (--stack <name> | --stack-export <file>) [--config <policy-config.json>] [--json]";
@@ -63,6 +64,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
     try {
         violations = await evaluate(source.resources, { stack: source.stack, config });
     } catch (e) {
+        if (e instanceof SecretNeededError) {
+            io.err(`policy:check: ${args.stackExport ?? args.stack}: ${e.message}`);
+            return 2;
+        }
         if (!(e instanceof PolicyConfigError)) throw e;
         io.err(`policy:check: ${args.config ?? "policy config"}: ${e.message}`);
         return 2;

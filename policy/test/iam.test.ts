@@ -78,8 +78,11 @@ describe("iam-no-wildcard-resources", () => {
         ).to.deep.equal([]);
         const listener = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/alb/abc/def`;
         expect(await findings(p, inline({ Effect: "Allow", Action: "elasticloadbalancing:ModifyListener", Resource: listener }))).to.deep.equal([]);
-        // Global services leave region (and S3 account) empty: that is not a wildcard.
-        expect(await findings(p, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" }))).to.deep.equal([]);
+        // Global services leave region (and S3 account) empty: that is not a wildcard. Objects under
+        // a bucket the stack declares are the stack's.
+        const bucket = res("aws:s3/bucket:Bucket", "b", { bucket: "bucket", arn: "arn:aws:s3:::bucket" });
+        expect(await findings(p, [bucket, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" })])).to.deep.equal([]);
+        expect(await findings(p, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" }))).to.have.length(1);
     });
 
     it("rejects an ARN that is all wildcards after the account (every bucket of every account)", async () => {
