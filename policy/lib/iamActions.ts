@@ -17,7 +17,7 @@ export interface ResourceTypeInfo {
     /** Whether the ARN carries a region / an account (global types such as IAM roles or S3 buckets do not). */
     regional: boolean;
     accountScoped: boolean;
-    /** Condition keys that apply to this resource type for the action, as the IAM data spells them. */
+    /** Condition keys AWS evaluates for this resource type (for the action, and for the type itself), as the IAM data spells them. */
     conditionKeys: string[];
 }
 
@@ -41,8 +41,11 @@ export interface Expansion {
 
 async function resourceType(service: string, rt: { name: string; required: boolean; conditionKeys: string[] }): Promise<ResourceTypeInfo> {
     let template: string | undefined;
+    let typeKeys: string[] = [];
     try {
-        template = (await iamResourceTypeDetails(service, rt.name)).arn;
+        const details = await iamResourceTypeDetails(service, rt.name);
+        template = details.arn;
+        typeKeys = details.conditionKeys ?? [];
     } catch {
         template = undefined;
     }
@@ -53,7 +56,8 @@ async function resourceType(service: string, rt: { name: string; required: boole
         pattern: template ? templatePattern(template) : "*",
         regional: template === undefined || parts[3] === "${Region}",
         accountScoped: template === undefined || parts[4] === "${Account}",
-        conditionKeys: rt.conditionKeys,
+        // Keys listed for the action's use of the type, and those of the type itself (its tags).
+        conditionKeys: [...new Set([...rt.conditionKeys, ...typeKeys])],
     };
 }
 

@@ -25,6 +25,7 @@ const cases: [string, ReturnType<typeof res>[]][] = [
     ["compute-imdsv2-required", [res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { metadataOptions: UNKNOWN })]],
     ["compute-no-public-ingress", [sg, res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "r", { securityGroupId: UNKNOWN, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: UNKNOWN }, { securityGroupId: [sg] })]],
     ["storage-bucket-protection", [bucket, res("aws:s3/bucketPolicy:BucketPolicy", "p", { bucket: UNKNOWN, policy: UNKNOWN }, { bucket: [bucket] })]],
+    ["storage-bucket-policy-grants", [res("aws:s3/bucketPolicy:BucketPolicy", "p", { bucket: "b", policy: UNKNOWN })]],
     ["deployment-auto-rollback", [res("aws:codedeploy/deploymentGroup:DeploymentGroup", "dg", { autoRollbackConfiguration: UNKNOWN })]],
 ];
 
