@@ -21,6 +21,8 @@ export interface SimulatedResource {
     custom: boolean;
     parent?: string;
     inputs: Record<string, any>;
+    /** What the (mocked) provider returned: the properties a stack policy sees, as after `pulumi up`. */
+    outputs: Record<string, any>;
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
     protect: boolean;
@@ -46,7 +48,7 @@ interface RegisterRequest {
     getIgnorechangesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
-type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
+type Callback = (err: Error | null, resp?: { getUrn(): string; getObject(): unknown }) => void;
 interface Monitor {
     registerResource(req: RegisterRequest, cb: Callback): void;
 }
@@ -101,7 +103,7 @@ async function simulateOnce(stack: string, config: RawConfig, deployed?: Deploye
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
         register(req, (err, resp) => {
-            if (!err && resp) resources.push(record(req, resp.getUrn()));
+            if (!err && resp) resources.push(record(req, resp));
             cb(err, resp);
         });
 
@@ -133,18 +135,19 @@ export class ProgramError extends Error {
     }
 }
 
-function record(req: RegisterRequest, urn: string): SimulatedResource {
+function record(req: RegisterRequest, resp: { getUrn(): string; getObject(): unknown }): SimulatedResource {
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps, key) => {
         propertyDependencies[key] = deps.getUrnsList();
     });
     return {
-        urn,
+        urn: resp.getUrn(),
         type: req.getType(),
         name: req.getName(),
         custom: req.getCustom(),
         parent: req.getParent() || undefined,
         inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
+        outputs: pulumi.runtime.deserializeProperties(resp.getObject() as never),
         dependencies: req.getDependenciesList(),
         propertyDependencies,
         protect: req.getProtect() ?? false,

@@ -12,6 +12,7 @@ import { CommandFailure, exitWith, type Io, processIo, runCommand } from "../../
 import { evaluate } from "./analyzer";
 import { loadPolicyConfig, PolicyConfigError, type PolicyPackConfigFile, stackConfigPath } from "./config";
 import { renderVerdicts } from "./render";
+import { SecretNeededError } from "./secrets";
 import { InputError, readStackExport, REPO_ROOT, simulate, type Source } from "./sources";
 
 /** The stacks with a Pulumi.<stack>.yaml. infra/ is loaded at run time: the pack's TypeScript project does not compile it. */
@@ -54,6 +55,10 @@ async function check(args: Values<typeof POLICY_CHECK.flags>, io: Io): Promise<n
         if (config === undefined && source.stack !== undefined && existsSync(stackConfigPath(source.stack))) {
             io.err(`policy:check: using the ${source.stack} stack's policy config ${path.relative(process.cwd(), stackConfigPath(source.stack))}`);
             config = loadPolicyConfig(stackConfigPath(source.stack));
+        } else if (config === undefined) {
+            // Any number of stacks: one without its own config gets the pack's strictest defaults, said once.
+            const missing = source.stack === undefined ? "no stack named in the input" : `no ${path.relative(REPO_ROOT, stackConfigPath(source.stack))}`;
+            io.err(`policy:check: ${missing}: applying the pack's defaults`);
         }
     } catch (e) {
         if (e instanceof InputError || e instanceof PolicyConfigError) throw new CommandFailure(e.message, 2);
@@ -63,6 +68,7 @@ async function check(args: Values<typeof POLICY_CHECK.flags>, io: Io): Promise<n
     try {
         violations = await evaluate(source.resources, { stack: source.stack, config });
     } catch (e) {
+        if (e instanceof SecretNeededError) throw new CommandFailure(`${args["stack-export"] ?? args.stack}: ${e.message}`, 2);
         if (e instanceof PolicyConfigError) throw new CommandFailure(`${args.config ?? "policy config"}: ${e.message}`, 2);
         throw e;
     }

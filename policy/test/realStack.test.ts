@@ -14,13 +14,14 @@ const { simulateStack } = require(path.join(REPO_ROOT, "infra", "simulate")) as 
 
 type Mutation = (resources: SourceResource[]) => SourceResource[];
 
-/** Changes the inputs of the resource whose name ends with `suffix`. */
-const edit = (suffix: string, change: (inputs: Record<string, any>) => void): Mutation => (resources) =>
+/** Changes the inputs and outputs of the resource whose name ends with `suffix`, as a changed program would. */
+const edit = (suffix: string, change: (props: Record<string, any>) => void): Mutation => (resources) =>
     resources.map((r) => {
         if (!r.urn.endsWith(`::${suffix}`)) return r;
-        const inputs = structuredClone(r.inputs);
+        const [inputs, outputs] = [structuredClone(r.inputs), structuredClone(r.outputs ?? r.inputs)];
         change(inputs);
-        return { ...r, inputs };
+        change(outputs);
+        return { ...r, inputs, outputs };
     });
 
 const rewriteDocument = (prop: string, change: (doc: any) => void) => (inputs: Record<string, any>) => {
