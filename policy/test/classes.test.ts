@@ -77,7 +77,7 @@ const harmful: Record<string, Case[]> = {
         ["a wildcard region", toDeployRole((s) => [{ Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: arnOf(s, "alarms-alb-5xx").replace(regionOf(s), "*") }]), "iam-no-wildcard-resources"],
         ["iam:PassRole on every role even when pinned to one service", toCodeDeployRole(() => [{ Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/*`, Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } } }]), "iam-no-wildcard-resources"],
         ["ec2:RunInstances creating any instance (no launch-template condition)", toCodeDeployRole((s) => [{ Effect: "Allow", Action: "ec2:RunInstances", Resource: `arn:aws:ec2:${regionOf(s)}:${ACCOUNT}:instance/*` }]), "iam-no-wildcard-resources"],
-        ["the launch-template condition under a negated operator", toCodeDeployRole((s) => [{ Effect: "Allow", Action: "ec2:RunInstances", Resource: `arn:aws:ec2:${regionOf(s)}:${ACCOUNT}:instance/*`, Condition: { ArnNotEquals: { "ec2:LaunchTemplate": arnOf(s, "instances-lt") } } }]), "iam-no-wildcard-resources"],
+        ["the launch-template condition under a negated operator", toCodeDeployRole((s) => [{ Effect: "Allow", Action: "ec2:RunInstances", Resource: `arn:aws:ec2:${regionOf(s)}:${ACCOUNT}:instance/*`, Condition: { ArnNotEquals: { "ec2:LaunchTemplate": arnOf(s, "instances-blue-lt") } } }]), "iam-no-wildcard-resources"],
         ["PutMetricData on * without a namespace condition", toInstanceRole(() => [{ Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*" }]), "iam-no-wildcard-resources"],
         ["PutMetricData on * with the namespace only under ...IfExists", toInstanceRole(() => [{ Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEqualsIfExists: { "cloudwatch:namespace": "bluegreen" } } }]), "iam-no-wildcard-resources"],
         ["PutMetricData on * with a wildcard namespace", toInstanceRole(() => [{ Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringLike: { "cloudwatch:namespace": "*" } } }]), "iam-no-wildcard-resources"],
@@ -143,8 +143,8 @@ const correct: Good[] = [
     ["PutMetricData on * limited by a cloudwatch:namespace condition", toInstanceRole(() => [{ Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "bluegreen/app" } } }])],
     ["the CodeDeploy service role's launch-template statements (RunInstances, CreateTags, PassRole)", toCodeDeployRole((s) => {
         const r = regionOf(s);
-        const lt = arnOf(s, "instances-lt");
-        const ami = resource(s, "instances-lt").outputs.imageId;
+        const lt = arnOf(s, "instances-blue-lt");
+        const ami = resource(s, "instances-blue-lt").outputs.imageId;
         const subnets = (resource(s, "network-vpc").outputs.privateSubnetIds as string[]).map((id) => `arn:aws:ec2:${r}:${ACCOUNT}:subnet/${id}`);
         const created = ["instance", "volume", "network-interface"].map((t) => `arn:aws:ec2:${r}:${ACCOUNT}:${t}/*`);
         return [
@@ -231,7 +231,7 @@ describe("the issue's classes on realistic stack exports", () => {
         });
         it("does not fail on ciphertext no policy reads", async () => {
             const s = await stackExport("staging");
-            edit(s, "instances-lt", (p) => (p.userData = cipher));
+            edit(s, "instances-blue-lt", (p) => (p.userData = cipher));
             expect((await gate(s)).code).to.equal(0);
         });
     });
