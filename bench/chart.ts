@@ -1,12 +1,19 @@
 /**
- * `npm run bench:chart`: draws docs/release-benchmark.svg from the series the last
+ * `npm run bench:chart [-- --out <svg>]`: draws the chart from the series the last
  * `bench:release` runs left in .bench/ (bluegreen.json and naive.json): per second of the
- * release phase, p99 latency (line) and failed requests (bars), releases shaded.
+ * release phase, p99 latency (line) and failed requests (bars), releases shaded. Writes under
+ * .bench/ unless told otherwise, so a small trial run never replaces the README's chart
+ * (docs/release-benchmark.svg): that takes `--out docs/release-benchmark.svg`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
+import { command } from "../cli/command";
+import { outputFile, type Values } from "../cli/flags";
+import { CommandFailure, exitWith, runCommand } from "../cli/run";
 import { REPO_ROOT } from "../scripts/bundle/build";
-import type { SeriesFile } from "./release";
+import type { Mode, SeriesFile } from "./release";
+
+const BENCH_DIR = resolve(REPO_ROOT, ".bench");
 
 const WIDTH = 860;
 const PANEL_HEIGHT = 200;
@@ -55,9 +62,32 @@ function panel(series: SeriesFile, top: number, durationS: number, maxLatencyMs:
   return parts.join("\n");
 }
 
-function main(): void {
-  const benchDir = resolve(REPO_ROOT, ".bench");
-  const series = (["bluegreen", "naive"] as const).map((mode) => JSON.parse(readFileSync(join(benchDir, `${mode}.json`), "utf8")) as SeriesFile);
+export const BENCH_CHART = command({
+  name: "bench:chart",
+  invocation: "npm run bench:chart --",
+  summary: "Draw the release benchmark chart (p99 latency and failed requests per second) from the series the last bench:release runs left in .bench/.",
+  flags: {
+    out: outputFile("where to write the SVG; the README's chart is docs/release-benchmark.svg", { placeholder: "<svg>" }).default(
+      resolve(BENCH_DIR, "release-benchmark.svg"),
+      ".bench/release-benchmark.svg",
+    ),
+  },
+  notes: ["Reads .bench/bluegreen.json and .bench/naive.json (npm run bench:release -- --json, then with --naive)."],
+  exitCodes: { 0: "written; prints its path", 2: "bad usage, or a series is missing or unreadable" },
+});
+
+function readSeries(mode: Mode): SeriesFile {
+  const file = join(BENCH_DIR, `${mode}.json`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as SeriesFile;
+  } catch (error) {
+    const run = `npm run bench:release -- --json${mode === "naive" ? " --naive" : ""}`;
+    throw new CommandFailure(`cannot read ${relative(process.cwd(), file)} (${(error as Error).message}): run \`${run}\` first`, 2);
+  }
+}
+
+async function main({ out }: Values<typeof BENCH_CHART.flags>): Promise<number> {
+  const series = (["bluegreen", "naive"] as const).map(readSeries);
   const durationS = Math.ceil(Math.max(...series.flatMap((s) => s.seconds.map((b) => b.second + 1))));
   const maxLatencyMs = niceCeiling(Math.max(...series.flatMap((s) => s.seconds.map((b) => b.p99Ms))));
   const maxFailed = niceCeiling(Math.max(1, ...series.flatMap((s) => s.seconds.map((b) => b.failed))));
@@ -70,10 +100,11 @@ function main(): void {
     `</svg>`,
     "",
   ].join("\n");
-  const out = resolve(REPO_ROOT, "docs", "release-benchmark.svg");
-  mkdirSync(resolve(out, ".."), { recursive: true });
+  // The default's .bench/ may not exist yet; a given --out's directory was checked to exist.
+  mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, svg);
   console.log(out);
+  return 0;
 }
 
-main();
+if (require.main === module) exitWith(runCommand(BENCH_CHART, process.argv.slice(2), main));

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:release -- --releases <n> [--json] [--naive]`
+ * `npm run bench:release -- --releases <n> [--json] [--naive]` (flags: BENCH_RELEASE below)
  *
  * Builds the bundle, deploys it into a sandbox host (real nginx + PM2, high ports, temp dir),
  * puts constant HTTP load through nginx and releases n successive versions under it, with the
@@ -12,7 +12,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { command } from "../cli/command";
+import { integer, seconds, toggle, type Values } from "../cli/flags";
+import { CommandFailure, exitWith, runCommand } from "../cli/run";
 import { buildBundle, REPO_ROOT } from "../scripts/bundle/build";
 import { restampRevision, Sandbox, unpackRevision } from "../scripts/sandbox";
 import { ConstantLoad, type Sample } from "./load";
@@ -48,36 +50,24 @@ export interface SeriesFile {
   failures: Record<string, number>;
 }
 
-const { values } = parseArgs({
-  options: {
-    releases: { type: "string", default: "10" },
-    json: { type: "boolean", default: false },
-    naive: { type: "boolean", default: false },
-    rate: { type: "string", default: "700" },
-    "steady-seconds": { type: "string", default: "10" },
-    "max-seconds": { type: "string", default: "600" },
-    "max-requests": { type: "string", default: "300000" },
+export const BENCH_RELEASE = command({
+  name: "bench:release",
+  invocation: "npm run bench:release --",
+  summary: "Release n versions into a sandbox host (real nginx + PM2 on localhost) under constant HTTP load and measure failed requests and latency.",
+  flags: {
+    releases: integer("how many successive releases", { min: 1, max: 100 }).default(10),
+    json: toggle('print one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms"} instead of a line'),
+    naive: toggle("release the naive way (pm2 restart all + nginx restart) instead of with the hooks"),
+    rate: integer("requests per second through nginx", { min: 1, max: 5000 }).default(700),
+    "steady-seconds": seconds("length of each steady-state window before and after the releases", { min: 1, max: 600 }).default(10),
+    "max-seconds": seconds("stop releasing after this long", { min: 1, max: 3600 }).default(600),
+    "max-requests": integer("stop the load after this many requests", { min: 1, max: 1_000_000 }).default(300_000),
   },
+  notes: ["Bounded by --max-seconds and --max-requests; localhost only. Progress on stderr; the per-second series for the chart goes to .bench/<mode>.json."],
+  exitCodes: { 0: "measured", 1: "a release failed in the sandbox, or a host tool (nginx, PM2) is missing", 2: "bad usage" },
 });
 
-function positiveInt(name: string, raw: string | undefined): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    console.error(`bench:release: --${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const releaseCount = positiveInt("releases", values.releases);
-const rate = positiveInt("rate", values.rate);
-const steadySeconds = positiveInt("steady-seconds", values["steady-seconds"]);
-const maxSeconds = positiveInt("max-seconds", values["max-seconds"]);
-const maxRequests = positiveInt("max-requests", values["max-requests"]);
-const mode: Mode = values.naive ? "naive" : "bluegreen";
 const WARMUP_MS = 2_000;
-
-const progress = (message: string): void => void process.stderr.write(`[bench ${mode}] ${message}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(done, ms));
 
 function window(samples: Sample[], fromMs: number, toMs: number): Sample[] {
@@ -102,7 +92,10 @@ function perSecond(samples: Sample[], fromMs: number): SecondBucket[] {
     }));
 }
 
-async function main(): Promise<void> {
+async function main(values: Values<typeof BENCH_RELEASE.flags>): Promise<number> {
+  const { releases: releaseCount, rate, "steady-seconds": steadySeconds, "max-seconds": maxSeconds, "max-requests": maxRequests } = values;
+  const mode: Mode = values.naive ? "naive" : "bluegreen";
+  const progress = (message: string): void => void process.stderr.write(`[bench ${mode}] ${message}\n`);
   const work = mkdtempSync(join(tmpdir(), "bluegreen-bench-"));
   const sandbox = await Sandbox.create({ keepReleases: 3 });
   const stopAll = (): void => {
@@ -120,7 +113,7 @@ async function main(): Promise<void> {
     const revision = (i: number): string => restampRevision(base, join(work, `r${i}`), { version: `bench-${i}`, commit: "bench" });
 
     const first = await sandbox.deploy(revision(0));
-    if (!first.ok) throw new Error(`first install failed in ${first.failedEvent}:\n${first.runs.at(-1)?.output}`);
+    if (!first.ok) throw new CommandFailure(`first install failed in ${first.failedEvent}:\n${first.runs.at(-1)?.output}`, 1);
 
     const load = new ConstantLoad({ url: `${sandbox.nginxUrl}/`, ratePerSecond: rate, nonKeepAliveEvery: 4, timeoutMs: 5_000, maxRequests });
     const deadlineMs = maxSeconds * 1000;
@@ -136,7 +129,7 @@ async function main(): Promise<void> {
         await naiveRelease(sandbox, revision(i), `bench-${i}`);
       } else {
         const result = await sandbox.deploy(revision(i));
-        if (!result.ok) throw new Error(`release ${i} failed in ${result.failedEvent}:\n${result.runs.at(-1)?.output}`);
+        if (!result.ok) throw new CommandFailure(`release ${i} failed in ${result.failedEvent}:\n${result.runs.at(-1)?.output}`, 1);
       }
       const endMs = load.nowMs();
       releaseWindows.push({ startS: (startMs - steadyEndMs) / 1000, endS: (endMs - steadyEndMs) / 1000 });
@@ -179,9 +172,7 @@ async function main(): Promise<void> {
   } finally {
     stopAll();
   }
+  return 0;
 }
 
-main().catch((err: unknown) => {
-  console.error(`bench:release: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+if (require.main === module) exitWith(runCommand(BENCH_RELEASE, process.argv.slice(2), main));

@@ -1,6 +1,12 @@
 /**
- * The private bucket that holds CodeDeploy revisions: versioned, encrypted, TLS-only, with a
- * lifecycle that expires old revisions. Revisions live under one prefix so IAM can name it.
+ * The private bucket that holds CodeDeploy revisions: versioned, encrypted, TLS-only. Revisions
+ * live under one prefix so IAM can name it.
+ *
+ * A revision is immutable and never expires while it is current (DESIGN.md decision 13): every
+ * instance an Auto Scaling group launches installs the group's last successful revision from here
+ * (codedeploy/latest/userguide/integrations-aws-auto-scaling.html), however long ago it was
+ * released, so expiring current objects by age would fail the first scale-out after a quiet spell.
+ * Only versions that stopped being current (a key uploaded again, or deleted) expire.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
@@ -42,13 +48,14 @@ export class ArtifactStore extends pulumi.ComponentResource {
                 bucket: this.bucket.id,
                 rules: [
                     {
-                        id: "expire-old-revisions",
+                        id: "expire-replaced-revisions",
                         status: "Enabled",
                         filter: { prefix: REVISION_PREFIX },
-                        // Scale-out instances receive the group's last successful revision from this
-                        // bucket, so the retention must outlast the longest gap between releases.
-                        expiration: { days: cfg.revisionRetentionDays },
-                        noncurrentVersionExpiration: { noncurrentDays: 30 },
+                        // Days counted from when a version stopped being current
+                        // (AmazonS3/latest/userguide/lifecycle-configuration-examples.html, noncurrent versions).
+                        noncurrentVersionExpiration: { noncurrentDays: cfg.revisionRetentionDays },
+                        // Removes a delete marker once no version is left behind it.
+                        expiration: { expiredObjectDeleteMarker: true },
                         abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
                     },
                 ],

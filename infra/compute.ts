@@ -1,23 +1,55 @@
 /**
- * The instances: one launch template shared by both colors, and per color an Auto Scaling group
- * attached to that color's target group with a CPU target-tracking policy.
+ * The instances: the instance security group, one launch template per color, and per color an
+ * Auto Scaling group attached to that color's target group with a CPU target-tracking policy.
+ *
+ * What happens when a color's template changes (DESIGN.md decision 12, README "OS image update"):
+ * the template gets a new version, that color's Auto Scaling group is pointed at it, and Auto
+ * Scaling starts an instance refresh of that color only: new instances are launched first (CodeDeploy
+ * installs the group's last successful revision on each before it goes InService), and old ones
+ * are terminated once the new ones are healthy, so capacity never drops. `pulumi up` does not wait
+ * for the refresh; the release tool's `deploy` does. The other color is untouched. A color whose
+ * template is held (bluegreen:holdLaunchTemplate) keeps its template and instances as they are,
+ * and the live color is guarded against an unannounced change (infra/liveColorGuard.ts).
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { StackConfig } from "./config";
+import { guardLiveColor } from "./liveColorGuard";
 import { TRAFFIC_PORT } from "./loadBalancing";
-import { type Color, stackPrefix, stackTags } from "./naming";
+import { type Color, perColor, stackPrefix, stackTags } from "./naming";
+
+/**
+ * Launch template tag holding a digest of everything that makes a template version: reading it
+ * back from AWS tells whether this run would give the color a new version (and so an instance
+ * refresh) without comparing AWS's representation of each field.
+ */
+export const TEMPLATE_FINGERPRINT_TAG = "bluegreen:template-fingerprint";
+
+export interface ColorTemplate {
+    template: aws.ec2.LaunchTemplate;
+    /** The digest this run declares; differs from the tag AWS holds exactly when the template changes. */
+    fingerprint: pulumi.Output<string>;
+}
+
+function templateFingerprint(data: aws.ec2.LaunchTemplateArgs): pulumi.Output<string> {
+    return pulumi.output(data).apply((resolved) => createHash("sha256").update(JSON.stringify(resolved)).digest("hex"));
+}
 
 export interface InstanceTemplateArgs {
     vpcId: pulumi.Input<string>;
     albSecurityGroupId: pulumi.Input<string>;
     instanceProfileArn: pulumi.Input<string>;
     userData: string;
+    /** Where the live color is read from, for the live-color guard. */
+    productionListenerArn: pulumi.Input<string>;
+    targetGroupArns: Record<Color, pulumi.Input<string>>;
 }
 
 export class InstanceTemplate extends pulumi.ComponentResource {
     readonly securityGroup: aws.ec2.SecurityGroup;
-    readonly launchTemplate: aws.ec2.LaunchTemplate;
+    /** One launch template per color, so a change can reach one color at a time (DESIGN.md decision 12). */
+    readonly launchTemplates: Record<Color, ColorTemplate>;
 
     constructor(name: string, cfg: StackConfig, args: InstanceTemplateArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:compute:InstanceTemplate", name, {}, opts);
@@ -46,12 +78,10 @@ export class InstanceTemplate extends pulumi.ComponentResource {
             parent,
         );
 
-        const ami = aws.ssm.getParameterOutput({ name: cfg.amiSsmParameter }, parent);
-        this.launchTemplate = new aws.ec2.LaunchTemplate(
-            `${name}-lt`,
-            {
-                description: `${stackPrefix(cfg)} color fleet instances`,
-                imageId: ami.value,
+        this.launchTemplates = perColor((color) => {
+            const data: aws.ec2.LaunchTemplateArgs = {
+                description: `${stackPrefix(cfg)} ${color} fleet instances`,
+                imageId: cfg.amiId,
                 instanceType: cfg.instanceType,
                 iamInstanceProfile: { arn: args.instanceProfileArn },
                 vpcSecurityGroupIds: [this.securityGroup.id],
@@ -67,11 +97,26 @@ export class InstanceTemplate extends pulumi.ComponentResource {
                     { resourceType: "instance", tags },
                     { resourceType: "volume", tags },
                 ],
-                tags,
-            },
-            parent,
-        );
-        this.registerOutputs({ launchTemplateId: this.launchTemplate.id });
+            };
+            const fingerprint = templateFingerprint(data);
+            return {
+                fingerprint,
+                template: new aws.ec2.LaunchTemplate(
+                    `${name}-${color}-lt`,
+                    { ...data, tags: { ...tags, Color: color, [TEMPLATE_FINGERPRINT_TAG]: fingerprint } },
+                    // A held template stays exactly as AWS has it (tags included, so its fingerprint
+                    // keeps describing what its instances run): its Auto Scaling group sees no new
+                    // version and refreshes nothing.
+                    { parent: this, ignoreChanges: cfg.holdLaunchTemplate === color ? [...Object.keys(data), "tags"] : [] },
+                ),
+            };
+        });
+        this.registerOutputs({
+            liveColorCheck: guardLiveColor(
+                { productionListenerArn: args.productionListenerArn, targetGroupArns: args.targetGroupArns, templates: this.launchTemplates, heldColor: cfg.holdLaunchTemplate },
+                this,
+            ),
+        });
     }
 }
 
@@ -104,13 +149,23 @@ export class ColorFleet extends pulumi.ComponentResource {
                 healthCheckType: "ELB",
                 healthCheckGracePeriod: cfg.healthCheckGracePeriodSeconds,
                 defaultInstanceWarmup: cfg.healthCheckGracePeriodSeconds,
+                // Started by Auto Scaling when this group's launch template version changes
+                // (autoscaling/ec2/userguide/asg-instance-refresh.html); Pulumi does not wait for it.
                 instanceRefresh: {
                     strategy: "Rolling",
-                    // Launch before terminate: capacity never drops during a refresh.
-                    preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(cfg.healthCheckGracePeriodSeconds) },
+                    // Launch before terminate: capacity never drops during a refresh. Instances
+                    // already on the new version are kept.
+                    preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(cfg.healthCheckGracePeriodSeconds), skipMatching: true },
                 },
                 enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupPendingInstances", "GroupTerminatingInstances"],
-                tags: Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+                tags: [
+                    ...Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+                    // The configured capacity, for the release tool: it raises MinSize while a
+                    // release is in flight and returns the group to these afterwards (DESIGN
+                    // decision 10; release/aws/auto-scaling.ts).
+                    { key: "bluegreen:min-size", value: String(cfg.capacity.min), propagateAtLaunch: false },
+                    { key: "bluegreen:max-size", value: String(cfg.capacity.max), propagateAtLaunch: false },
+                ],
             },
             // Target tracking (and the pipeline, when it scales the idle color) moves the desired
             // capacity; `pulumi up` must not undo that.

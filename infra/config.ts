@@ -4,6 +4,7 @@
  * problem that names the key, the value and what is allowed.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { COLORS, type Color } from "./naming";
 
 export const CONFIG_NAMESPACE = "bluegreen";
 
@@ -28,7 +29,13 @@ export interface StackConfig {
     testListenerPort: number;
     testListenerCidrs: string[];
     instanceType: string;
-    amiSsmParameter: string;
+    /** The reviewed AMI both colors' launch templates use (README: OS image update). */
+    amiId: string;
+    /**
+     * The color whose launch template `pulumi up` leaves exactly as AWS has it, so an instance
+     * change (AMI, instance type, user data) reaches only the other color (DESIGN.md decision 12).
+     */
+    holdLaunchTemplate?: Color;
     rootVolumeGiB: number;
     capacity: ColorCapacity;
     cpuTargetPercent: number;
@@ -49,6 +56,10 @@ export interface StackConfig {
         protectedRef: string;
         oidcProviderArn?: string;
     };
+    /**
+     * Days a revision object stays after it stopped being the current version of its key (it was
+     * overwritten or deleted). Current revisions never expire: DESIGN.md decision 13.
+     */
     revisionRetentionDays: number;
     logRetentionDays: number;
     alarms: {
@@ -75,6 +86,7 @@ const ACM_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36
 const OIDC_PROVIDER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/[A-Za-z0-9.-]+(\/[\w./-]*)?$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+const AMI_ID = /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/;
 // GitLab project paths: group/subgroup/.../project, no wildcards.
 const PROJECT_PATH = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 const GIT_REF = /^[A-Za-z0-9_./-]+$/;
@@ -144,11 +156,8 @@ export function parseStackConfig(project: string, stack: string, raw: RawConfig)
         testListenerPort: reader.integer("testListenerPort", 8443, 1024, 65535)!,
         testListenerCidrs: reader.cidrList("testListenerCidrs"),
         instanceType: reader.string("instanceType", { pattern: INSTANCE_TYPE, allowed: "an EC2 instance type such as t3.small", fallback: "t3.small" })!,
-        amiSsmParameter: reader.string("amiSsmParameter", {
-            pattern: /^\/aws\/service\/ami-amazon-linux-latest\/al2023-ami-[\w.-]+$/,
-            allowed: "a public Amazon Linux 2023 SSM parameter under /aws/service/ami-amazon-linux-latest/",
-            fallback: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
-        })!,
+        amiId: reader.string("amiId", { pattern: AMI_ID, allowed: "an AMI id such as ami-0123456789abcdef0 (README: OS image update says how to find the current one)" })!,
+        holdLaunchTemplate: reader.optionalOneOf("holdLaunchTemplate", COLORS),
         rootVolumeGiB: reader.integer("rootVolumeGiB", 20, 8, 1024)!,
         capacity: { min: min!, max: max!, desired: desired! },
         cpuTargetPercent: reader.integer("cpuTargetPercent", 50, 10, 90)!,
@@ -277,6 +286,13 @@ class ConfigReader {
         return fallback;
     }
 
+    optionalOneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+        const { fullKey, value } = this.read(key);
+        if (value === undefined || (allowed as readonly string[]).includes(value)) return value as T | undefined;
+        this.problem(fullKey, value, `one of ${allowed.join(", ")}`);
+        return undefined;
+    }
+
     integerOneOf(key: string, allowed: readonly number[], fallback: number): number {
         const { fullKey, value } = this.read(key);
         if (value === undefined) return fallback;
@@ -317,7 +333,13 @@ class ConfigReader {
 
     rejectUnknownKeys(): void {
         for (const key of Object.keys(this.raw).sort()) {
-            if (key.startsWith(`${CONFIG_NAMESPACE}:`) && !this.known.has(key)) {
+            // The Pulumi CLI reads a key without a namespace as a project key (bluegreen:<key>), but
+            // only the CLI does: refuse it so `plan` and `up` cannot read the file differently.
+            if (!key.includes(":")) {
+                this.problems.push(`${key}: key without a namespace; expected ${CONFIG_NAMESPACE}:${key} (stack file keys need the ${CONFIG_NAMESPACE}: prefix, or a provider's such as aws:)`);
+            } else if (key === `${CONFIG_NAMESPACE}:amiSsmParameter`) {
+                this.problems.push(`${key}: no longer read; expected ${CONFIG_NAMESPACE}:amiId, a reviewed AMI id (README: OS image update)`);
+            } else if (key.startsWith(`${CONFIG_NAMESPACE}:`) && !this.known.has(key)) {
                 const knownKeys = [...this.known].filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`)).sort();
                 this.problems.push(`${key}: unknown key; known keys are ${knownKeys.join(", ")}`);
             }

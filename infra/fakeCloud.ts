@@ -2,30 +2,49 @@
  * Pulumi mocks that answer like AWS would: provider-assigned names, ids and ARNs in the formats
  * each service really uses, derived deterministically from the resource's name so that plans and
  * test expectations are stable from run to run.
+ *
+ * Reads (`aws.lb.getListener`, `aws.ec2.getLaunchTemplate`) answer from what AWS holds: by default
+ * what this run created (a first `pulumi up`); given a deployed world, what an earlier run declared,
+ * with the listener actions the release tool has set since.
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
 export const FAKE_ACCOUNT_ID = "123456789012";
-export const FAKE_AMI_ID = "ami-0a1b2c3d4e5f67890";
+
+/** What AWS holds before this run: an earlier run's resources by name, and listener actions by ARN. */
+export interface DeployedState {
+    /** Keyed by `<type>::<name>`, as in a URN. */
+    inputsByName: Map<string, Record<string, any>>;
+    /** Listener ARN → its forward targets as the release tool left them. */
+    listenerTargets: Map<string, { arn: string; weight: number }[]>;
+}
 
 const hex = (seed: string, length: number) => createHash("sha256").update(seed).digest("hex").slice(0, length);
 
 type State = Record<string, any>;
 
 export class FakeCloud implements pulumi.runtime.Mocks {
-    constructor(private readonly region: string) {}
+    /** Resources this run created, by id and by ARN: what a read finds. */
+    private readonly created = new Map<string, { key: string; state: State }>();
+
+    constructor(
+        private readonly region: string,
+        private readonly deployed?: DeployedState,
+    ) {}
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         switch (args.token) {
+            case "aws:lb/getListener:getListener":
+                return this.readListener(args.inputs.arn);
+            case "aws:ec2/getLaunchTemplate:getLaunchTemplate":
+                return this.readLaunchTemplate(args.inputs.id);
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId: FAKE_ACCOUNT_ID, arn: `arn:aws:iam::${FAKE_ACCOUNT_ID}:user/offline`, userId: "AIDAOFFLINE", id: FAKE_ACCOUNT_ID };
             case "aws:index/getPartition:getPartition":
                 return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
             case "aws:index/getRegion:getRegion":
                 return { name: this.region, region: this.region, id: this.region };
-            case "aws:ssm/getParameter:getParameter":
-                return { name: args.inputs.name, value: FAKE_AMI_ID, type: "String", id: args.inputs.name };
             default:
                 throw new Error(`no offline answer for the provider function ${args.token}`);
         }
@@ -34,7 +53,33 @@ export class FakeCloud implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: State } {
         const state = { ...args.inputs, ...this.computed(args.type, args.name, args.inputs) };
         const id = state.id ?? `${args.name}-${hex(args.type + args.name, 8)}`;
+        const created = { key: `${args.type}::${args.name}`, state };
+        this.created.set(id, created);
+        if (typeof state.arn === "string") this.created.set(state.arn, created);
         return { id, state };
+    }
+
+    /** A resource as AWS holds it: the deployed world's inputs if it has one by that name. */
+    private held(idOrArn: string): State {
+        const found = this.created.get(idOrArn);
+        if (!found) throw new Error(`offline read of ${idOrArn}: no such resource`);
+        return this.deployed?.inputsByName.get(found.key) ?? found.state;
+    }
+
+    /** In aws.lb.getListener's shape: forward weights under `forwards[].targetGroups`. */
+    private readListener(arn: string): State {
+        const state = this.held(arn);
+        const declared = (state.defaultActions ?? []) as { type: string; forward?: { targetGroups: { arn: string; weight: number }[] } }[];
+        const defaultActions = declared.map((a) => ({
+            type: a.type,
+            forwards: a.forward ? [{ targetGroups: this.deployed?.listenerTargets.get(arn) ?? a.forward.targetGroups }] : [],
+        }));
+        return { ...state, arn, defaultActions };
+    }
+
+    private readLaunchTemplate(id: string): State {
+        const state = this.held(id);
+        return { ...state, id, tags: state.tags ?? {} };
     }
 
     private arn(service: string, resource: string): string {

@@ -139,7 +139,10 @@ export class LoadBalancing extends pulumi.ComponentResource {
                     defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
                     tags,
                 },
-                { parent: this },
+                // When a certificate is added to a running stack, the production listener moves from
+                // :80 to :443 in place; this one may only take :80 after that (an ALB holds one
+                // listener per port: DuplicateListener, elasticloadbalancing/latest/APIReference/API_CreateListener.html).
+                { parent: this, dependsOn: [this.productionListener] },
             );
         }
         // At creation blue is live, so green is the idle color the test listener reaches.

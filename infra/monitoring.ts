@@ -28,13 +28,33 @@ export interface RollbackAlarmsArgs {
 }
 
 /**
- * Per color: target 5xx rate, unhealthy hosts and p99 response time, each on that color's target
- * group, so a deployment group rolls back on its own color's alarms only. Plus the ALB's own 5xx
- * (no healthy target at all), which the release tool watches while it shifts traffic.
+ * Alarms have two jobs (DESIGN.md decision 11).
+ *
+ * Deployment alarms judge a deployment: per color, the rate of 5xx answers from that color's
+ * targets. They are attached to the color's CodeDeploy deployment group, and CodeDeploy refuses
+ * every deployment to the group while one is in ALARM, its automatic deployments to instances
+ * the Auto Scaling group launches included (codedeploy/latest/userguide/monitoring-create-alarms.html;
+ * integrations-aws-auto-scaling.html). So they must be OK on a fleet that has no app yet, or is
+ * being scaled out under load. The 5xx rate is: ELB publishes RequestCount and the target 5xx count
+ * only for requests that flow (elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html),
+ * and health checks are not requests, so a color without traffic, app or not, has no datapoints,
+ * which `notBreaching` reads as OK. Load makes a fleet slow before it makes it fail; the minutes in
+ * which it is slower than the p99 bound do not count (see the expression below).
+ *
+ * Fleet-state alarms (a target failing its health check, p99 latency, the ALB's own 5xx) describe
+ * the fleet, not a deployment: unhealthy hosts is in ALARM on any color without the app, and load
+ * raises latency. Attached to a deployment group they would refuse the first release and the
+ * scale-out meant to relieve the load. They guard traffic moves instead: the release tool's
+ * `switch` and `watch` check every alarm in ROLLBACK_ALARM_NAMES (a `-blue-`/`-green-` segment
+ * names the color an alarm belongs to; release/aws/alarms.ts).
  */
 export class RollbackAlarms extends pulumi.ComponentResource {
+    /** Every per-color alarm, deployment and fleet-state. */
     readonly byColor: Record<Color, aws.cloudwatch.MetricAlarm[]>;
+    /** The alarms each color's deployment group carries. */
+    readonly deploymentAlarms: Record<Color, aws.cloudwatch.MetricAlarm[]>;
     readonly loadBalancer5xx: aws.cloudwatch.MetricAlarm;
+    /** Everything the release tool checks before and while it moves traffic. */
     readonly all: aws.cloudwatch.MetricAlarm[];
 
     constructor(name: string, cfg: StackConfig, args: RollbackAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -55,19 +75,37 @@ export class RollbackAlarms extends pulumi.ComponentResource {
             );
 
         this.byColor = {} as Record<Color, aws.cloudwatch.MetricAlarm[]>;
+        this.deploymentAlarms = {} as Record<Color, aws.cloudwatch.MetricAlarm[]>;
         for (const color of COLORS) {
             const dimensions = { LoadBalancer: args.loadBalancerArnSuffix, TargetGroup: args.targetGroupArnSuffixes[color] };
             const metric = (metricName: string, stat: string) => ({ metric: { namespace: "AWS/ApplicationELB", metricName, dimensions, period: 60, stat } });
-            this.byColor[color] = [
-                alarm(`${color}-target-5xx-rate`, `${color}: more than ${cfg.alarms.target5xxPercent}% of requests answered 5xx by the targets`, {
+            const target5xxRate = alarm(
+                `${color}-target-5xx-rate`,
+                `${color}: more than ${cfg.alarms.target5xxPercent}% of requests answered 5xx by the targets while they answer within ${cfg.alarms.p99LatencySeconds}s (p99)`,
+                {
                     comparisonOperator: "GreaterThanThreshold",
                     threshold: cfg.alarms.target5xxPercent,
                     metricQueries: [
                         { id: "errors", ...metric("HTTPCode_Target_5XX_Count", "Sum"), returnData: false },
                         { id: "requests", ...metric("RequestCount", "Sum"), returnData: false },
-                        { id: "rate", expression: "100 * FILL(errors, 0) / requests", label: "target 5xx %", returnData: true },
+                        { id: "latency", ...metric("TargetResponseTime", "p99"), returnData: false },
+                        // No requests, no datapoint: missing data, notBreaching. A minute whose p99 is
+                        // over the latency bound counts as 0: an overloaded fleet's timeouts (nginx
+                        // answers 504 after proxy_read_timeout) are load, which the p99 alarm reports
+                        // and a scale-out fixes, so they must not refuse the scale-out's deployments.
+                        // IF over time series: AmazonCloudWatch/latest/monitoring/using-metric-math.html.
+                        {
+                            id: "rate",
+                            expression: `IF(latency > ${cfg.alarms.p99LatencySeconds}, 0, 100 * FILL(errors, 0) / requests)`,
+                            label: "target 5xx % (fast answers)",
+                            returnData: true,
+                        },
                     ],
-                }),
+                },
+            );
+            this.deploymentAlarms[color] = [target5xxRate];
+            this.byColor[color] = [
+                target5xxRate,
                 alarm(`${color}-unhealthy-hosts`, `${color}: at least one target failing the /health/deep check`, {
                     ...singleMetric,
                     metricName: "UnHealthyHostCount",

@@ -13,3 +13,6 @@ export function stackPrefix(cfg: Pick<StackConfig, "project" | "stack">): string
 export function stackTags(cfg: Pick<StackConfig, "project" | "stack">): Record<string, string> {
     return { Project: cfg.project, Stack: cfg.stack, ManagedBy: "pulumi" };
 }
+
+/** Builds one value per color. */
+export const perColor = <T>(make: (color: Color) => T): Record<Color, T> => Object.fromEntries(COLORS.map((c) => [c, make(c)])) as Record<Color, T>;

@@ -8,7 +8,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseStackConfig, type RawConfig } from "./config";
-import { FakeCloud } from "./fakeCloud";
+import { type DeployedState, FakeCloud } from "./fakeCloud";
+import type { Color } from "./naming";
 import { PIPELINE_OUTPUT_NAMES, type PipelineOutputs } from "./outputs";
 import { defineStack } from "./stack";
 import { projectName, readStackConfig } from "./stackFiles";
@@ -20,6 +21,8 @@ export interface SimulatedResource {
     custom: boolean;
     parent?: string;
     inputs: Record<string, any>;
+    /** What the (mocked) provider returned: the properties a stack policy sees, as after `pulumi up`. */
+    outputs: Record<string, any>;
     dependencies: string[];
     propertyDependencies: Record<string, string[]>;
     protect: boolean;
@@ -45,25 +48,53 @@ interface RegisterRequest {
     getIgnorechangesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (deps: { getUrnsList(): string[] }, key: string) => void): void };
 }
-type Callback = (err: Error | null, resp?: { getUrn(): string }) => void;
+type Callback = (err: Error | null, resp?: { getUrn(): string; getObject(): unknown }) => void;
 interface Monitor {
     registerResource(req: RegisterRequest, cb: Callback): void;
+}
+
+/** The stack as a previous `pulumi up` left it in AWS, for a run that updates it. */
+export interface DeployedWorld {
+    /** The simulation of that earlier run: AWS holds its resources' inputs. */
+    previous: SimulatedStack;
+    /** The production listener's weights as the release tool has set them since (default: as created). */
+    productionWeights?: Record<Color, number>;
+}
+
+export interface SimulateOptions {
+    /** Raw config (default: the stack's Pulumi.<stack>.yaml). */
+    config?: RawConfig;
+    /** Without it the run is a first `pulumi up`: reads find what the run itself creates. */
+    deployed?: DeployedWorld;
 }
 
 // The Pulumi runtime is process-global: simulations must not overlap.
 let queue: Promise<unknown> = Promise.resolve();
 
-export function simulateStack(stack: string, options: { config?: RawConfig } = {}): Promise<SimulatedStack> {
-    const run = queue.then(() => simulateOnce(stack, options.config ?? readStackConfig(stack)));
+export function simulateStack(stack: string, options: SimulateOptions = {}): Promise<SimulatedStack> {
+    const run = queue.then(() => simulateOnce(stack, options.config ?? readStackConfig(stack), options.deployed));
     queue = run.catch(() => undefined);
     return run;
 }
 
-async function simulateOnce(stack: string, config: RawConfig): Promise<SimulatedStack> {
+function deployedState(world: DeployedWorld): DeployedState {
+    const { resources, outputs } = world.previous;
+    const weights = world.productionWeights;
+    return {
+        inputsByName: new Map(resources.map((r) => [`${r.type}::${r.name}`, r.inputs])),
+        listenerTargets: new Map(
+            weights
+                ? [[outputs.ALB_LISTENER_ARN, [{ arn: outputs.BLUE_TARGET_GROUP_ARN, weight: weights.blue }, { arn: outputs.GREEN_TARGET_GROUP_ARN, weight: weights.green }]]]
+                : [],
+        ),
+    };
+}
+
+async function simulateOnce(stack: string, config: RawConfig, deployed?: DeployedWorld): Promise<SimulatedStack> {
     const project = projectName();
     // Validate first, so bad config fails with the config message rather than inside the runtime.
     const cfg = parseStackConfig(project, stack, config);
-    const cloud = new FakeCloud(cfg.region);
+    const cloud = new FakeCloud(cfg.region, deployed && deployedState(deployed));
     await pulumi.runtime.setMocks(cloud, project, stack, false);
     pulumi.runtime.setAllConfig(config);
 
@@ -72,29 +103,51 @@ async function simulateOnce(stack: string, config: RawConfig): Promise<Simulated
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req, cb) =>
         register(req, (err, resp) => {
-            if (!err && resp) resources.push(record(req, resp.getUrn()));
+            if (!err && resp) resources.push(record(req, resp));
             cb(err, resp);
         });
 
-    const exported = (await pulumi.runtime.runInPulumiStack(async () => defineStack(cfg))) as PipelineOutputs;
-    const outputs = await resolveOutputs(exported);
-    // Let the stack's own output registration finish, as the CLI's language host does at exit.
-    await pulumi.runtime.disconnect();
+    // A check that fails the program (the live-color guard) rejects an output nothing awaits; the
+    // CLI's language host reports such a rejection as the program's error, and so does this.
+    const failures: unknown[] = [];
+    const collect = (reason: unknown) => failures.push(reason);
+    process.on("unhandledRejection", collect);
+    let outputs: Record<string, string>;
+    try {
+        const exported = (await pulumi.runtime.runInPulumiStack(async () => defineStack(cfg))) as PipelineOutputs;
+        outputs = await resolveOutputs(exported);
+        // Let the stack's own output registration finish, as the CLI's language host does at exit.
+        await pulumi.runtime.disconnect();
+        await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+        process.off("unhandledRejection", collect);
+    }
+    if (failures.length > 0) throw new ProgramError(failures[0]);
     return { project, stack, resources, outputs };
 }
 
-function record(req: RegisterRequest, urn: string): SimulatedResource {
+/** The program failed under mocks as it would under the CLI; the message is the program's own. */
+export class ProgramError extends Error {
+    constructor(reason: unknown) {
+        // The runtime prefixes the path through which it met the rejection.
+        super(String(reason instanceof Error ? reason.message : reason).replace(/^(error serializing property "[^"]*": )+/, ""));
+        this.name = "ProgramError";
+    }
+}
+
+function record(req: RegisterRequest, resp: { getUrn(): string; getObject(): unknown }): SimulatedResource {
     const propertyDependencies: Record<string, string[]> = {};
     req.getPropertydependenciesMap().forEach((deps, key) => {
         propertyDependencies[key] = deps.getUrnsList();
     });
     return {
-        urn,
+        urn: resp.getUrn(),
         type: req.getType(),
         name: req.getName(),
         custom: req.getCustom(),
         parent: req.getParent() || undefined,
         inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
+        outputs: pulumi.runtime.deserializeProperties(resp.getObject() as never),
         dependencies: req.getDependenciesList(),
         propertyDependencies,
         protect: req.getProtect() ?? false,

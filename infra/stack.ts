@@ -11,12 +11,10 @@ import { Deployment, DEPLOYMENT_CONFIG_NAME } from "./deployment";
 import { CodeDeployServiceRole, GitLabDeployRole, InstanceIdentity } from "./iam/roles";
 import { LoadBalancing } from "./loadBalancing";
 import { LogGroups, RollbackAlarms } from "./monitoring";
-import { COLORS, type Color } from "./naming";
+import { COLORS, perColor } from "./naming";
 import { Network } from "./network";
 import type { PipelineOutputs } from "./outputs";
 import { PM2_VERSION, renderUserData } from "./userData";
-
-const perColor = <T>(make: (color: Color) => T): Record<Color, T> => Object.fromEntries(COLORS.map((c) => [c, make(c)])) as Record<Color, T>;
 
 export function defineStack(cfg: StackConfig): PipelineOutputs {
     const account = { accountId: aws.getCallerIdentityOutput().accountId, partition: aws.getPartitionOutput().partition };
@@ -27,25 +25,39 @@ export function defineStack(cfg: StackConfig): PipelineOutputs {
     const logs = new LogGroups("logs", cfg);
 
     const instances = new InstanceIdentity("instance", cfg, account, { revisionObjectsArn: artifacts.revisionObjectsArn, logGroupArns: [logs.app.arn, logs.nginx.arn] });
-    const template = new InstanceTemplate("instances", cfg, {
+    const templates = new InstanceTemplate("instances", cfg, {
         vpcId: network.vpcId,
         albSecurityGroupId: lb.securityGroup.id,
         instanceProfileArn: instances.instanceProfile.arn,
         userData: renderUserData({ REGION: cfg.region, STACK: cfg.stack, APP_LOG_GROUP: `/${cfg.project}/${cfg.stack}/app`, NGINX_LOG_GROUP: `/${cfg.project}/${cfg.stack}/nginx`, PM2_VERSION }),
+        productionListenerArn: lb.productionListener.arn,
+        targetGroupArns: perColor((color) => lb.targetGroups[color].arn),
     });
     const fleets = perColor(
-        (color) => new ColorFleet(`${color}-fleet`, cfg, { color, privateSubnetIds: network.privateSubnetIds, launchTemplate: template.launchTemplate, targetGroupArn: lb.targetGroups[color].arn }),
+        (color) =>
+            new ColorFleet(`${color}-fleet`, cfg, {
+                color,
+                privateSubnetIds: network.privateSubnetIds,
+                launchTemplate: templates.launchTemplates[color].template,
+                targetGroupArn: lb.targetGroups[color].arn,
+            }),
     );
 
     const alarms = new RollbackAlarms("alarms", cfg, {
         loadBalancerArnSuffix: lb.loadBalancer.arnSuffix,
         targetGroupArnSuffixes: perColor((color) => lb.targetGroups[color].arnSuffix),
     });
-    const codedeployRole = new CodeDeployServiceRole("codedeploy", cfg, account);
+    const codedeployRole = new CodeDeployServiceRole("codedeploy", cfg, account, {
+        region: cfg.region,
+        launchTemplateIds: COLORS.map((color) => templates.launchTemplates[color].template.id),
+        subnetIds: network.privateSubnetIds,
+        securityGroupId: templates.securityGroup.id,
+        instanceRoleArn: instances.role.arn,
+    });
     const deployment = new Deployment("deploy", cfg, {
         serviceRoleArn: codedeployRole.role.arn,
         autoScalingGroupNames: perColor((color) => fleets[color].group.name),
-        alarmNames: perColor((color) => alarms.byColor[color].map((a) => a.name)),
+        alarmNames: perColor((color) => alarms.deploymentAlarms[color].map((a) => a.name)),
     });
 
     const deployRole = new GitLabDeployRole("gitlab-deploy", cfg, {
@@ -57,6 +69,7 @@ export function defineStack(cfg: StackConfig): PipelineOutputs {
         testListenerArn: lb.testListener.arn,
         targetGroupArns: COLORS.map((c) => lb.targetGroups[c].arn),
         alarmArns: alarms.all.map((a) => a.arn),
+        autoScalingGroupArns: COLORS.map((c) => fleets[c].group.arn),
     });
 
     return {

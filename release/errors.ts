@@ -1,3 +1,5 @@
+import { CommandFailure } from "../cli/run";
+
 /**
  * Exit codes of the release tool. CI jobs and the runbook rely on them, so they are fixed:
  *   0  done (or nothing to do: already in the requested state)
@@ -22,12 +24,12 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An expected failure with the exit code it maps to; anything else is a bug or an AWS error. */
-export class ReleaseError extends Error {
+export class ReleaseError extends CommandFailure {
   constructor(
     message: string,
-    readonly exitCode: ExitCode,
+    override readonly exitCode: ExitCode,
   ) {
-    super(message);
+    super(message, exitCode);
     this.name = "ReleaseError";
   }
 }

@@ -1,12 +1,13 @@
 /**
  * `npm run outputs:dotenv -- [--input <file>] --output <file>`: converts
  * `pulumi stack output --json` (from --input, or standard input) into the dotenv report later
- * pipeline jobs read. Exit 0 written; 1 refused (the outputs break GitLab's dotenv rules, nothing
- * written); 2 bad usage or unreadable/invalid JSON input. The file appears whole or not at all.
+ * pipeline jobs read. The file appears whole or not at all.
  */
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { parseArgs } from "node:util";
+import { command } from "../cli/command";
+import { inputFile, outputFile, type Values } from "../cli/flags";
+import { CommandFailure, exitWith, processIo, runCommand } from "../cli/run";
 import { DotenvError, stackOutputsToDotenv } from "./dotenv";
 
 export interface DotenvCliDeps {
@@ -15,7 +16,16 @@ export interface DotenvCliDeps {
   error: (line: string) => void;
 }
 
-const USAGE = "usage: npm run outputs:dotenv -- [--input <outputs.json>] --output <file.env>";
+export const OUTPUTS_DOTENV = command({
+  name: "outputs:dotenv",
+  invocation: "npm run outputs:dotenv --",
+  summary: "Turn `pulumi stack output --json` into the dotenv report the pipeline's later jobs read, refusing what GitLab would misread.",
+  flags: {
+    input: inputFile("the stack outputs as `pulumi stack output --json` prints them", { placeholder: "<outputs.json>", stdin: true }).default("-", "- (standard input)"),
+    output: outputFile("the dotenv file to write (whole or not at all)", { placeholder: "<file.env>" }).required(),
+  },
+  exitCodes: { 0: "written", 1: "refused: the outputs break GitLab's dotenv rules; nothing written", 2: "bad usage, or input that is not readable JSON" },
+});
 
 /** Writes next to the target, then renames: a crash or a refusal never leaves a partial report. */
 async function writeWhole(path: string, text: string) {
@@ -28,37 +38,27 @@ async function writeWhole(path: string, text: string) {
   }
 }
 
-export async function outputsToDotenvCli(argv: string[], deps: DotenvCliDeps): Promise<number> {
-  let input: string | undefined;
-  let output: string | undefined;
-  try {
-    ({ values: { input, output } } = parseArgs({ args: argv, options: { input: { type: "string" }, output: { type: "string" } } }));
-  } catch (error) {
-    deps.error(`outputs:dotenv: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (!output) {
-    deps.error(`outputs:dotenv: --output is required\n${USAGE}`);
-    return 2;
-  }
+async function convert({ input, output }: Values<typeof OUTPUTS_DOTENV.flags>, deps: DotenvCliDeps): Promise<number> {
   let outputs: unknown;
   try {
-    const text = input && input !== "-" ? await readFile(input, "utf8") : await deps.readStdin();
-    outputs = JSON.parse(text);
+    outputs = JSON.parse(input === "-" ? await deps.readStdin() : await readFile(input, "utf8"));
   } catch (error) {
-    deps.error(`outputs:dotenv: cannot read stack outputs from ${input ?? "standard input"}: ${(error as Error).message}`);
-    return 2;
+    throw new CommandFailure(`cannot read stack outputs from ${input === "-" ? "standard input" : input}: ${(error as Error).message}`, 2);
   }
+  let dotenv: string;
   try {
-    const dotenv = stackOutputsToDotenv(outputs);
-    await writeWhole(output, dotenv);
-    deps.log(`outputs:dotenv: wrote ${dotenv.split("\n").length - 1} variables (${Buffer.byteLength(dotenv)} bytes) to ${output}`);
-    return 0;
+    dotenv = stackOutputsToDotenv(outputs);
   } catch (error) {
-    if (!(error instanceof DotenvError)) throw error;
-    deps.error(`outputs:dotenv: ${error.message}\n  ${output} was not written`);
-    return 1;
+    if (error instanceof DotenvError) throw new CommandFailure(`${error.message}\n  ${output} was not written`, 1);
+    throw error;
   }
+  await writeWhole(output, dotenv);
+  deps.log(`outputs:dotenv: wrote ${dotenv.split("\n").length - 1} variables (${Buffer.byteLength(dotenv)} bytes) to ${output}`);
+  return 0;
+}
+
+export function outputsToDotenvCli(argv: string[], deps: DotenvCliDeps): Promise<number> {
+  return runCommand(OUTPUTS_DOTENV, argv, (values) => convert(values, deps), { io: { out: deps.log, err: deps.error } });
 }
 
 async function readStdin(): Promise<string> {
@@ -67,8 +67,4 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-if (require.main === module) {
-  outputsToDotenvCli(process.argv.slice(2), { readStdin, log: console.log, error: console.error }).then((code) => {
-    process.exitCode = code;
-  });
-}
+if (require.main === module) exitWith(outputsToDotenvCli(process.argv.slice(2), { readStdin, log: processIo.out, error: processIo.err }));

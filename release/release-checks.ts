@@ -1,13 +1,16 @@
 import type { Color } from "./colors";
 import type { ReleaseContext } from "./context";
 import { alarmProblems } from "./aws/alarms";
-import { targetHealth, unhealthyTargetLines } from "./aws/target-health";
+import { targetHealth, targetProblems } from "./aws/target-health";
 
-/** What must hold while a color takes production traffic: none of its rollback alarms firing, every target healthy. */
-export async function trafficCheckProblems(ctx: ReleaseContext, color: Color): Promise<string[]> {
+/**
+ * What must hold while a color takes production traffic: none of its rollback alarms firing, no
+ * target `unhealthy`, and at least `required` healthy targets (aws/target-health.ts: a target in
+ * `initial` or `draining` is an ordinary scale-out or scale-in, not a failure).
+ */
+export async function trafficCheckProblems(ctx: ReleaseContext, color: Color, required: number): Promise<string[]> {
   const problems = await alarmProblems(ctx, color);
-  const health = await targetHealth(ctx, color);
-  if (!health.healthy) problems.push(...unhealthyTargetLines(health).map((line) => `${color} target ${line}`));
+  problems.push(...targetProblems(await targetHealth(ctx, color), required).map((line) => `${color} ${line}`));
   return problems;
 }
 
@@ -18,6 +21,7 @@ export async function trafficCheckProblems(ctx: ReleaseContext, color: Color): P
 export async function watchTraffic(
   ctx: ReleaseContext,
   color: Color,
+  required: number,
   seconds: number,
   intervalSeconds: number,
 ): Promise<string[]> {
@@ -25,7 +29,7 @@ export async function watchTraffic(
   for (;;) {
     const remaining = deadline - ctx.clock.now();
     if (remaining > 0) await ctx.clock.sleep(Math.min(intervalSeconds * 1000, remaining));
-    const problems = await trafficCheckProblems(ctx, color);
+    const problems = await trafficCheckProblems(ctx, color, required);
     if (problems.length || ctx.clock.now() >= deadline) return problems;
   }
 }

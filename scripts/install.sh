@@ -28,5 +28,19 @@ if ! npm ls --global --depth=0 "pm2@$pm2_version" >/dev/null 2>&1; then
   "${sudo_cmd[@]}" npm install --global --no-audit --no-fund "pm2@$pm2_version"
 fi
 
-echo "==> npm ci"
-npm ci --no-audit --no-fund
+# npm checks every package's "engines" against the Node that npm itself runs on. The project's
+# code runs on the Node it brings (the pinned `node` package: npm scripts and npx put
+# node_modules/.bin first on PATH), so on an older machine Node `npm ci` would warn EBADENGINE
+# for bluegreen and @pulumi/pulumi (both need Node >= 22) about a Node neither will run on.
+# There npm ci itself runs on the pinned Node (npm exec fetches it; the npm cache serves the
+# copy npm ci then installs), so the check judges the Node the code runs on and still warns
+# if a dependency ever needs more than it.
+node_version=$(node -p 'require("./package-lock.json").packages["node_modules/node"].version')
+if [[ $(node -p 'process.versions.node.split(".")[0]') -ge ${node_version%%.*} ]]; then
+  echo "==> npm ci"
+  npm ci --no-audit --no-fund
+else
+  echo "==> npm ci on the project's Node $node_version (this machine's Node is $(node --version))"
+  # shellcheck disable=SC2016 # $npm_execpath is for the inner shell: npm exec sets it to npm's CLI
+  npm exec --yes --package="node@$node_version" -- sh -c 'node "$npm_execpath" ci --no-audit --no-fund'
+fi

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { StackConfig } from "../config";
 import { stackPrefix, stackTags } from "../naming";
-import { deployPolicy, type DeployPolicyArgs, ec2Trust, gitlabTrust, instancePolicy, type InstancePolicyArgs, serviceTrust, toJson } from "./documents";
+import { type CodeDeployLaunchArgs, codeDeployLaunchPolicy, deployPolicy, type DeployPolicyArgs, ec2Trust, gitlabTrust, instancePolicy, type InstancePolicyArgs, serviceTrust, toJson } from "./documents";
 
 export interface AccountContext {
     accountId: pulumi.Input<string>;
@@ -33,7 +33,7 @@ export class InstanceIdentity extends pulumi.ComponentResource {
 export class CodeDeployServiceRole extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
 
-    constructor(name: string, cfg: StackConfig, ctx: AccountContext, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, cfg: StackConfig, ctx: AccountContext, launch: Omit<CodeDeployLaunchArgs, "partition" | "accountId">, opts?: pulumi.ComponentResourceOptions) {
         super("bluegreen:iam:CodeDeployServiceRole", name, {}, opts);
         this.role = new aws.iam.Role(
             `${name}-role`,
@@ -43,6 +43,12 @@ export class CodeDeployServiceRole extends pulumi.ComponentResource {
         // AWS's service-role policy: assumable only by CodeDeploy, allowed by the policy pack's
         // service-role allow list.
         new aws.iam.RolePolicyAttachment(`${name}-service-policy`, { role: this.role.name, policyArn: managedPolicyArn(ctx, "service-role/AWSCodeDeployRole") }, { parent: this });
+        // The color groups launch from launch templates: see codeDeployLaunchPolicy.
+        new aws.iam.RolePolicy(
+            `${name}-launch-template-policy`,
+            { role: this.role.id, policy: toJson(codeDeployLaunchPolicy({ ...launch, partition: ctx.partition, accountId: ctx.accountId })) },
+            { parent: this },
+        );
         this.registerOutputs({ roleArn: this.role.arn });
     }
 }

@@ -1,33 +1,49 @@
 /**
- * Where identity policy documents live on each IAM resource type, and a builder for policies that
- * check every Allow/Deny statement of every such document.
+ * Where IAM policy documents live on each resource type — identity policies (what a principal
+ * may do), trust policies (who may assume a role) and bucket policies (who may do what to a
+ * bucket) — and a builder for policies that judge every statement of such documents.
  */
 import type { ReportViolation } from "@pulumi/policy";
+import { AWS_MANAGED_POLICY_ARN } from "../lib/arn";
 import { describeStatement, DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
 import { type PolicyMeta, resourcePolicy } from "../lib/spec";
 import { TYPES } from "../lib/types";
+import { Unknowns } from "../lib/unknowns";
+
+export type DocumentKind = "identity" | "trust" | "bucket";
 
 export interface LocatedDocument {
-    /** Property path, for messages: `policy`, `inlinePolicies[0].policy`. */
+    kind: DocumentKind;
+    /** Property path, for messages: `policy`, `inlinePolicies[0].policy`, `assumeRolePolicy`. */
     where: string;
     doc: unknown;
 }
 
-/** Types whose `policy` input is an identity policy (what a principal may do). */
-const POLICY_PROPERTY_TYPES: readonly string[] = [...TYPES.rolePolicy, ...TYPES.userPolicy, ...TYPES.groupPolicy, ...TYPES.managedPolicy];
+/** Types whose `policy` property is an identity policy. */
+const IDENTITY_POLICY_TYPES: readonly string[] = [...TYPES.rolePolicy, ...TYPES.userPolicy, ...TYPES.groupPolicy, ...TYPES.managedPolicy];
 
-export const IDENTITY_DOCUMENT_TYPES: readonly string[] = [...POLICY_PROPERTY_TYPES, ...TYPES.role];
+export const DOCUMENT_TYPES: readonly string[] = [...IDENTITY_POLICY_TYPES, ...TYPES.role, ...TYPES.bucketPolicy, ...TYPES.bucket];
 
-export function identityDocuments(type: string, props: Record<string, any>): LocatedDocument[] {
-    if (POLICY_PROPERTY_TYPES.includes(type)) return "policy" in props ? [{ where: "policy", doc: props.policy }] : [];
-    if (!TYPES.role.includes(type) || !Array.isArray(props.inlinePolicies)) return [];
-    return props.inlinePolicies.flatMap((p: Record<string, unknown>, i: number) =>
-        p && "policy" in p ? [{ where: `inlinePolicies[${i}].policy`, doc: p.policy }] : [],
-    );
+/** Every IAM document a resource carries (reading a property may throw for an unknown value). */
+export function documentsOf(type: string, props: Record<string, any>): LocatedDocument[] {
+    const at = (kind: DocumentKind, where: string, doc: unknown): LocatedDocument[] => [{ kind, where, doc }];
+    // An AWS managed policy read into the stack (`Policy.get`) is AWS's document, judged by name
+    // (managedPolicies.ts); an ARN still unknown is never one of those.
+    if (TYPES.managedPolicy.includes(type) && AWS_MANAGED_POLICY_ARN.test(String(new Unknowns().attempt(() => props.arn) ?? ""))) return [];
+    if (IDENTITY_POLICY_TYPES.includes(type)) return "policy" in props ? at("identity", "policy", props.policy) : [];
+    if (TYPES.bucketPolicy.includes(type) || TYPES.bucket.includes(type)) return "policy" in props && props.policy ? at("bucket", "policy", props.policy) : [];
+    if (!TYPES.role.includes(type)) return [];
+    const docs = "assumeRolePolicy" in props ? at("trust", "assumeRolePolicy", props.assumeRolePolicy) : [];
+    if (Array.isArray(props.inlinePolicies)) {
+        props.inlinePolicies.forEach((p: Record<string, unknown>, i: number) => {
+            if (p && "policy" in p) docs.push(...at("identity", `inlinePolicies[${i}].policy`, p.policy));
+        });
+    }
+    return docs;
 }
 
 /** Parses a document; reports (rather than passes) one that cannot be read. */
-export function statementsOf(located: LocatedDocument, report: ReportViolation): Statement[] {
+export function statementsOf(located: LocatedDocument, report: (message: string) => void): Statement[] {
     try {
         return parseDocument(located.doc);
     } catch (e) {
@@ -37,18 +53,21 @@ export function statementsOf(located: LocatedDocument, report: ReportViolation):
     }
 }
 
-export type StatementCheck<C> = (s: Statement, config: C) => string[] | Promise<string[]>;
+export type StatementCheck<C> = (s: Statement, located: LocatedDocument, config: C) => string[] | Promise<string[]>;
 
-/** A policy over every statement of every identity document; each returned string is one violation. */
-export function identityStatementPolicy<C = Record<string, never>>(meta: PolicyMeta, check: StatementCheck<C>) {
-    return resourcePolicy<C>(meta, IDENTITY_DOCUMENT_TYPES, async (props, args, config, report) => {
-        for (const located of identityDocuments(args.type, props)) {
+/** A policy over every statement of every document of the given kinds; each returned string is one violation. */
+export function statementPolicy<C = Record<string, never>>(meta: PolicyMeta, kinds: readonly DocumentKind[], check: StatementCheck<C>) {
+    return resourcePolicy<C>(meta, DOCUMENT_TYPES, async (props, args, config, report: ReportViolation) => {
+        for (const located of documentsOf(args.type, props)) {
+            if (!kinds.includes(located.kind)) continue;
             for (const s of statementsOf(located, report)) {
-                for (const problem of await check(s, config)) report(`${located.where} ${describeStatement(s)}: ${problem}`);
+                for (const problem of await check(s, located, config)) report(`${located.where} ${describeStatement(s)}: ${problem}`);
             }
         }
     });
 }
+
+export const ALL_DOCUMENTS: readonly DocumentKind[] = ["identity", "trust", "bucket"];
 
 /** "a, b, c and 4 more": keeps messages about large expansions readable. */
 export function sample(items: readonly string[], max = 5): string {

@@ -1,6 +1,7 @@
-/** IAM: over-broad permissions and trust. Every policy here is mandatory on every stack. */
+/** IAM: over-broad permissions and trust. Every policy here but the PassedToService advice is mandatory on every stack. */
 import { noBroadManagedPolicies } from "./managedPolicies";
-import { noNotActionOrNotResource, noWildcardActions, noWildcardResources, passRoleNamedRoles, passRolePassedToService } from "./statements";
+import { noWildcardResources } from "./reach";
+import { noNotActionOrNotResource, noWildcardActions, passRoleNamedRoles, passRolePassedToService } from "./statements";
 import { trustPolicy } from "./trust";
 
 export const iamPolicies = [

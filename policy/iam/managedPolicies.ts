@@ -1,14 +1,17 @@
 /**
- * AWS managed policies, however they are attached. Their contents live in AWS, not in the stack,
- * so they are judged by name: a deny list (broad ones, always rejected), an allow list, and an
- * allow list of service-role policies that only pass on a role that only that service can assume.
- * Customer managed policies declared in the stack are not judged here: the statement policies
- * read their documents.
+ * Managed policies, however they are attached, judged by the ARN the attachment carries. A
+ * policy whose document is in this stack (a Policy resource with that `arn`, declared or read
+ * with `Policy.get`) is judged by the statement policies, which read that document. Any other —
+ * an AWS managed policy, or a customer managed policy whose document the stack does not hold —
+ * is judged by name: a deny list (broad ones, always rejected), an allow list, and an allow list
+ * of service-role policies that only pass on a role that only that service can assume.
  */
 import type { PolicyResource } from "@pulumi/policy";
+import { AWS_MANAGED_POLICY_ARN } from "../lib/arn";
 import { label, ofTypes, referencedBy } from "../lib/stack";
 import { asList, stackPolicy } from "../lib/spec";
 import { TYPES } from "../lib/types";
+import { Unknowns } from "../lib/unknowns";
 import { onlyServiceCanAssume } from "./trust";
 
 interface ServiceRolePolicy {
@@ -24,7 +27,6 @@ interface ManagedPolicyConfig {
 
 /** Always rejected, whatever the allow lists say. `*FullAccess` is matched by suffix. */
 const ALWAYS_DENIED = ["administratoraccess", "poweruseraccess", "iamfullaccess"];
-const AWS_MANAGED_ARN = /^arn:aws[a-z-]*:iam::aws:policy\/(.+)$/i;
 
 type Principal = "role" | "user" | "group";
 
@@ -60,24 +62,23 @@ function attachments(resources: readonly PolicyResource[]): Attachment[] {
 }
 
 /**
- * The AWS managed policy ARNs an attachment names. A policy input wired to a customer managed
- * policy of this stack is skipped without reading it (its value is unknown during preview).
+ * The policy ARNs an attachment carries, by value, whatever produced them (a literal, an
+ * interpolation, a `Policy.get` read, another resource's output). A value unknown during
+ * preview is read through the proxy like any other, so the analyzer reports it as advisory.
  */
-function awsManagedArns(a: Attachment): string[] {
-    const deps = a.resource.propertyDependencies[a.policyProp] ?? [];
-    const single = a.policyProp === "policyArn";
-    if (single && deps.length > 0 && deps.every((d) => TYPES.managedPolicy.includes(d.type))) return [];
-    return asList<unknown>(a.resource.props[a.policyProp]).filter((v): v is string => typeof v === "string" && AWS_MANAGED_ARN.test(v));
+function attachedArns(a: Attachment): string[] {
+    return asList<unknown>(a.resource.props[a.policyProp]).filter((v): v is string => typeof v === "string");
 }
 
 /** `service-role/AWSCodeDeployRole` from an ARN or a config entry, lower case. */
 function policyKey(arnOrName: string): string {
-    const m = AWS_MANAGED_ARN.exec(arnOrName);
+    const m = AWS_MANAGED_POLICY_ARN.exec(arnOrName);
     return (m ? m[1] : arnOrName).toLowerCase();
 }
 
-/** Config entries may name a policy by ARN, by path/name, or by bare name. */
+/** Config entries may name an AWS managed policy by ARN, path/name or bare name; any other policy by its ARN. */
 function listed(list: readonly string[], arn: string): boolean {
+    if (!AWS_MANAGED_POLICY_ARN.test(arn)) return list.some((entry) => entry.toLowerCase() === arn.toLowerCase());
     const key = policyKey(arn);
     const name = key.split("/").pop()!;
     return list.some((entry) => [key, name].includes(policyKey(entry)));
@@ -126,8 +127,23 @@ export const noBroadManagedPolicies = stackPolicy<ManagedPolicyConfig>(
     },
     ({ resources }, config, report) => {
         const roles = ofTypes(resources, TYPES.role);
+        const unknowns = new Unknowns();
+        // Policies whose document the stack holds (declared, or read with Policy.get), by ARN and URN.
+        const withDocument = ofTypes(resources, TYPES.managedPolicy).filter((p) => "policy" in p.props);
+        const documentedArns = new Set(withDocument.map((p) => new Unknowns().attempt(() => p.props.arn)).filter((arn) => typeof arn === "string"));
+        const documentedUrns = new Set(withDocument.map((p) => p.urn));
         for (const a of attachments(resources)) {
-            for (const arn of awsManagedArns(a)) {
+            const arns = new Unknowns();
+            const values = arns.attempt(() => attachedArns(a));
+            if (values === undefined) {
+                // Unknown during preview: it will be the ARN of a policy whose document the stack
+                // holds if that is all the input depends on; otherwise it stays undecided.
+                const deps = a.resource.propertyDependencies[a.policyProp] ?? [];
+                if (deps.length === 0 || !deps.every((d) => documentedUrns.has(d.urn))) unknowns.needed(arns.error);
+                continue;
+            }
+            for (const arn of values) {
+                if (documentedArns.has(arn) && !AWS_MANAGED_POLICY_ARN.test(arn)) continue;
                 const at = `${label(a.resource)} attaches ${arn}`;
                 if (denied(arn, config)) {
                     report(`${at}: broad AWS managed policies are never allowed.`, a.resource.urn);
@@ -141,8 +157,10 @@ export const noBroadManagedPolicies = stackPolicy<ManagedPolicyConfig>(
                     continue;
                 }
                 if (listed(config.allowedPolicies, arn)) continue;
-                report(`${at} to a ${a.principal}: it is not on the allow list (allowedPolicies / serviceRolePolicies).`, a.resource.urn);
+                const what = AWS_MANAGED_POLICY_ARN.test(arn) ? "it is not on the allow list" : "its document is not in this stack, and it is not on the allow list";
+                report(`${at} to a ${a.principal}: ${what} (allowedPolicies / serviceRolePolicies).`, a.resource.urn);
             }
         }
+        unknowns.rethrow();
     },
 );

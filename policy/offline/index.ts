@@ -9,3 +9,4 @@ export { evaluate, PolicyCrashError, type EvaluateOptions, type SourceResource, 
 export { loadPolicyConfig, PolicyConfigError, stackConfigPath, type PolicyPackConfigFile } from "./config";
 export { readStackExport, InputError } from "./sources";
 export { renderVerdicts } from "./render";
+export { SecretNeededError } from "./secrets";

@@ -1,11 +1,14 @@
 /**
- * The two inputs of the offline gate, read into the one shape the analyzer emulation takes:
+ * The two inputs of the offline gate, read into the one shape the analyzer adapter takes:
  * a `pulumi stack export` file (deployment version 3), or the real program run under Pulumi mocks
- * with a stack's config (infra/simulate.ts).
+ * with a stack's config (infra/simulate.ts). Either way each resource carries its inputs (what the
+ * engine analyzes a resource with), its outputs (what it analyzes the stack with) and its
+ * provider (whose props carry the region).
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { SourceResource } from "./analyzer";
+import { fromState } from "./secrets";
 
 /** Bad usage or unreadable input: the gate exits 2 with this message. */
 export class InputError extends Error {}
@@ -18,18 +21,23 @@ export interface Source {
 interface ExportedResource {
     urn?: unknown;
     type?: unknown;
+    id?: string;
     inputs?: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
     parent?: string;
     dependencies?: string[];
     propertyDependencies?: Record<string, string[]>;
     protect?: boolean;
     delete?: boolean;
+    provider?: string;
 }
 
 /** `urn:pulumi:<stack>::<project>::<type>::<name>` → stack. */
 export function stackFromUrn(urn: string): string | undefined {
     return /^urn:pulumi:([^:]+)::/.exec(urn)?.[1];
 }
+
+const isProvider = (type: string) => type.startsWith("pulumi:providers:");
 
 export function readStackExport(file: string): Source {
     let text: string;
@@ -50,19 +58,30 @@ export function readStackExport(file: string): Source {
     }
     const list = parsed.deployment?.resources ?? [];
     if (!Array.isArray(list)) throw new InputError(`stack export ${file}: deployment.resources is not a list`);
-    const resources = (list as ExportedResource[])
-        // Resources pending deletion are on their way out; the engine would not analyze them.
-        .filter((r) => !r.delete)
-        .map((r, i): SourceResource => {
-            if (typeof r.urn !== "string" || typeof r.type !== "string") throw new InputError(`stack export ${file}: deployment.resources[${i}] has no urn or type`);
+    (list as ExportedResource[]).forEach((r, i) => {
+        if (typeof r.urn !== "string" || typeof r.type !== "string") throw new InputError(`stack export ${file}: deployment.resources[${i}] has no urn or type`);
+    });
+    // Resources pending deletion are on their way out; the engine analyzes neither them nor providers.
+    const live = (list as (ExportedResource & { urn: string; type: string })[]).filter((r) => !r.delete);
+    const providers = new Map<string, SourceResource["provider"]>();
+    for (const p of live.filter((r) => isProvider(r.type))) {
+        providers.set(`${p.urn}::${p.id}`, { urn: p.urn, type: p.type, props: fromState(p.outputs ?? p.inputs ?? {}, []) as Record<string, unknown> });
+    }
+    const resources = live
+        .filter((r) => !isProvider(r.type))
+        .map((r): SourceResource => {
+            const ciphertext: string[] = [];
             return {
                 urn: r.urn,
                 type: r.type,
-                inputs: r.inputs ?? {},
+                inputs: fromState(r.inputs ?? {}, ciphertext) as Record<string, unknown>,
+                outputs: fromState(r.outputs ?? {}, ciphertext) as Record<string, unknown>,
                 parent: r.parent,
                 dependencies: r.dependencies ?? [],
                 propertyDependencies: r.propertyDependencies ?? {},
                 protect: r.protect,
+                provider: r.provider ? providers.get(r.provider) : undefined,
+                ciphertext: [...new Set(ciphertext)],
             };
         });
     return { stack: resources.length > 0 ? stackFromUrn(resources[0].urn) : undefined, resources };

@@ -5,7 +5,10 @@
  * policy; the inline inputs of the older `Bucket` are accepted too.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { conditionValues, DocumentError, parseDocument } from "../lib/iamDocument";
+import { coversEverythingUnder, patternRegExp } from "../lib/arn";
+import { conditionTests } from "../lib/iamConditions";
+import { DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
+import { namesEveryone, principalsOf } from "../lib/principals";
 import { label, ofTypes, referencedBy } from "../lib/stack";
 import { asList, sameText, stackPolicy } from "../lib/spec";
 import { TYPES } from "../lib/types";
@@ -21,17 +24,36 @@ function configuring(resources: readonly PolicyResource[], buckets: PolicyResour
     return byBucket;
 }
 
-/** A Deny of every S3 action when `aws:SecureTransport` is false. */
-function deniesInsecureTransport(policy: unknown): boolean {
+/**
+ * A Deny of every S3 action, for every principal, on the bucket and all its objects, when the
+ * request is not sent over TLS (`Bool`/`BoolIfExists` `aws:SecureTransport` = "false", AWS's
+ * own recipe: Amazon S3 User Guide, "Security best practices for Amazon S3", enforce encryption
+ * of data in transit). Any other condition in that statement would exempt some requests, a
+ * `Principal` other than `*` or a `NotPrincipal` some principals, a narrower `Resource` the
+ * objects or the bucket itself.
+ */
+function deniesInsecureTransport(s: Statement, bucketArn: string): boolean {
+    if (s.effect !== "deny" || s.notPrincipals !== undefined || !namesEveryone(s) || principalsOf(s).some((p) => p.kind !== "aws" && p.kind !== "*")) return false;
+    if (!s.actions.some((a) => a === "*" || sameText(a, "s3:*"))) return false;
+    const tests = conditionTests(s);
+    const tlsOnly = tests.length > 0 && tests.every((t) => t.key === "aws:securetransport" && t.base === "bool" && !t.set && t.values.every((v) => sameText(v, "false")));
+    const coversBucket = s.resources.some((r) => patternRegExp(r).test(bucketArn));
+    const coversObjects = s.resources.some((r) => coversEverythingUnder(r, `${bucketArn}/`));
+    return tlsOnly && coversBucket && coversObjects;
+}
+
+/** The bucket's ARN from its outputs (`arn`, else its name). */
+function bucketArn(bucket: PolicyResource): string | undefined {
+    const { arn, bucket: name } = bucket.props;
+    if (typeof arn === "string") return arn;
+    return typeof name === "string" ? `arn:aws:s3:::${name}` : undefined;
+}
+
+function parsed(doc: unknown): Statement[] {
     try {
-        return parseDocument(policy).some(
-            (s) =>
-                s.effect === "deny" &&
-                s.actions.some((a) => a === "*" || sameText(a, "s3:*")) &&
-                conditionValues(s, (k) => k === "aws:securetransport").some((v) => sameText(v, "false")),
-        );
+        return parseDocument(doc);
     } catch (e) {
-        if (e instanceof DocumentError) return false;
+        if (e instanceof DocumentError) return [];
         throw e;
     }
 }
@@ -39,11 +61,12 @@ function deniesInsecureTransport(policy: unknown): boolean {
 export const bucketProtection = stackPolicy(
     {
         name: "storage-bucket-protection",
-        description: "S3 buckets must have a full public access block, versioning, default encryption and a policy that denies non-TLS requests.",
+        description:
+            "S3 buckets must have a full public access block, versioning, default encryption and a policy that denies non-TLS requests for every principal on the bucket and its objects.",
         severity: "high",
         enforcementLevel: "mandatory",
         remediationSteps:
-            "Declare, for the bucket: BucketPublicAccessBlock with all four settings true; BucketVersioning with status \"Enabled\"; BucketServerSideEncryptionConfiguration with a default rule (aws:kms or AES256); a BucketPolicy with a Deny of s3:* when aws:SecureTransport is \"false\".",
+            "Declare, for the bucket: BucketPublicAccessBlock with all four settings true; BucketVersioning with status \"Enabled\"; BucketServerSideEncryptionConfiguration with a default rule (aws:kms or AES256); a BucketPolicy with a Deny of s3:* for Principal \"*\" on the bucket ARN and `<bucket ARN>/*` when aws:SecureTransport is \"false\" (and no other condition).",
     },
     ({ resources }, _config, report) => {
         const buckets = ofTypes(resources, TYPES.bucket);
@@ -63,7 +86,10 @@ export const bucketProtection = stackPolicy(
                 related(encryptions).some((p) => asList<Record<string, any>>(p.rules).some((r) => r.applyServerSideEncryptionByDefault?.sseAlgorithm));
             if (!encrypted) missing.push("default encryption");
             const policyDocs = [...("policy" in bucket.props ? [bucket.props.policy] : []), ...related(policies).map((p) => p.policy)];
-            if (!policyDocs.some(deniesInsecureTransport)) missing.push("a policy denying requests without TLS (aws:SecureTransport)");
+            const arn = bucketArn(bucket);
+            if (arn === undefined || !policyDocs.some((doc) => parsed(doc).some((s) => deniesInsecureTransport(s, arn)))) {
+                missing.push("a policy denying every S3 action to every principal on the bucket and its objects without TLS (aws:SecureTransport)");
+            }
             if (missing.length > 0) report(`${label(bucket)} lacks ${missing.join(", ")}.`, bucket.urn);
         }
     },

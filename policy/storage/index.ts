@@ -1,4 +1,5 @@
 /** Storage: the artifact bucket CodeDeploy installs from. */
+import { bucketPolicyGrants } from "./bucketGrants";
 import { bucketProtection } from "./buckets";
 
-export const storagePolicies = [bucketProtection];
+export const storagePolicies = [bucketProtection, bucketPolicyGrants];

@@ -1,9 +1,17 @@
-/** The analyzer emulation behaves like @pulumi/policy's analyzer server. */
+/**
+ * The adapter between the engine's side (what each call carries) and @pulumi/policy's own
+ * analyzer service: probes run through the real server code and show what it hands policies.
+ */
 import { expect } from "chai";
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { evaluate, PolicyCrashError } from "../offline/analyzer";
+import { evaluate, PolicyCrashError, wire } from "../offline/analyzer";
+import { fromState, SecretNeededError } from "../offline/secrets";
+import { stackExport } from "./exports";
 import { PolicyConfigError, type PolicyPackConfigFile } from "../offline/config";
 import { res, UNKNOWN } from "./harness";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- google-protobuf's Struct, as the engine encodes properties
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 
 const probeResource = (validate: ResourceValidationPolicy["validateResource"], extra: Partial<ResourceValidationPolicy> = {}): ResourceValidationPolicy => ({
     name: "probe",
@@ -14,7 +22,7 @@ const probeResource = (validate: ResourceValidationPolicy["validateResource"], e
 });
 const bucket = res("aws:s3/bucket:Bucket", "b", { bucket: UNKNOWN, tags: { a: "1" } });
 
-describe("analyzer emulation", () => {
+describe("analyzer: @pulumi/policy's service, called as the engine calls it", () => {
     it("puts props behind the unknown-checking proxy: reading an unknown gives an advisory 'can't run' diagnostic", async () => {
         const v = await evaluate([bucket], { policies: [probeResource((args) => void args.props.bucket.length)] });
         expect(v).to.have.length(1);
@@ -86,16 +94,42 @@ describe("analyzer emulation", () => {
         }
     });
 
-    it("hands policies decrypted secrets and treats ciphertext-only secrets as unknown", async () => {
+    it("hands analyze the inputs and analyzeStack the outputs, and files resource diagnostics under the resource", async () => {
+        const r = { ...res("aws:s3/bucket:Bucket", "io", { bucketPrefix: "in" }), outputs: { bucketPrefix: "in", bucket: "in-123", arn: "arn:aws:s3:::in-123" } };
+        const seen: unknown[] = [];
+        const resource = probeResource((args, report) => {
+            seen.push(["analyze", args.props.bucket]);
+            report("r");
+        });
+        const stack: StackValidationPolicy = { name: "probe-stack", description: "Probe.", enforcementLevel: "mandatory", validateStack: (args) => void seen.push(["analyzeStack", args.resources[0].props.bucket]) };
+        const v = await evaluate([r], { policies: [resource, stack] });
+        expect(seen).to.deep.equal([["analyze", undefined], ["analyzeStack", "in-123"]]);
+        expect(v[0].urn).to.equal(r.urn);
+    });
+
+    it("hands the server JSON exactly as protobuf's Struct would carry it (the encoding it skips is an identity)", async () => {
+        for (const stack of ["staging", "production"] as const) {
+            for (const r of (await stackExport(stack)).deployment.resources) {
+                for (const props of [r.inputs, r.outputs]) expect(Struct.fromJavaScript(wire(props)).toJavaScript(), r.urn).to.deep.equal(wire(props));
+            }
+        }
+    });
+
+    it("unwraps secrets the engine's way, and fails closed (SecretNeededError) when a policy reads one an export holds only as ciphertext", async () => {
         const SIG = "4dabf18193072939515e22adb298388d";
         const SECRET = "1b47061264138c4ac30d75fd1eb44270";
-        const r = res("aws:s3/bucket:Bucket", "s", { a: { [SIG]: SECRET, plaintext: '"open"' }, b: { [SIG]: SECRET, ciphertext: "xyz" } });
-        const read: string[] = [];
-        const v = await evaluate([r], { policies: [probeResource((args) => {
-            read.push(args.props.a);
-            read.push(args.props.b);
-        })] });
+        const ciphertext: string[] = [];
+        const inputs = fromState({ a: { [SIG]: SECRET, plaintext: '"open"' }, nested: [{ b: { [SIG]: SECRET, ciphertext: "xyz" } }] }, ciphertext) as Record<string, unknown>;
+        expect(ciphertext).to.deep.equal(["nested.0.b"]);
+        const r = { ...res("aws:s3/bucket:Bucket", "s", inputs), ciphertext };
+        const read: unknown[] = [];
+        const readsA = probeResource((args) => void read.push(args.props.a));
+        expect(await evaluate([r], { policies: [readsA] })).to.deep.equal([]);
         expect(read).to.deep.equal(["open"]);
-        expect(v[0].enforcementLevel).to.equal("advisory");
+        const readsB = probeResource((args) => void read.push(args.props.nested[0].b));
+        let error: unknown;
+        await evaluate([r], { policies: [readsB] }).catch((e) => (error = e));
+        expect(error).to.be.instanceOf(SecretNeededError);
+        expect((error as Error).message).to.include(".nested.0.b").and.include("--show-secrets");
     });
 });

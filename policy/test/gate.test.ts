@@ -1,6 +1,6 @@
 /** The offline gate (npm run policy:check), run in-process: contract, exit codes and the project's stacks. */
 import { expect } from "chai";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { main } from "../offline/cli";
@@ -49,17 +49,26 @@ describe("npm run policy:check", () => {
         expect(JSON.parse(r.out).violations[0].enforcementLevel).to.equal("advisory");
     });
 
+    it("says in one line that a stack without its own policy config gets the pack's defaults, and applies them", async () => {
+        const qa = file("qa.export.json", readFileSync(FIXTURE, "utf8").replaceAll("urn:pulumi:staging::", "urn:pulumi:qa::"));
+        const r = await gate("--stack-export", qa, "--json");
+        expect(r.err.split("\n")).to.include("policy:check: no policy/config/qa.json: applying the pack's defaults");
+        expect(r.code).to.equal(1);
+        expect(JSON.parse(r.out).violations.map((v: { policy: string }) => v.policy)).to.include("lb-deregistration-delay");
+    });
+
     const bad: [string, () => string[], RegExp][] = [
         ["no source", () => [], /exactly one of --stack or --stack-export/],
         ["both sources", () => ["--stack", "staging", "--stack-export", FIXTURE], /exactly one/],
         ["an unknown flag", () => ["--stack", "staging", "--frobnicate"], /frobnicate/],
-        ["a missing export", () => ["--stack-export", path.join(tmp, "missing.json")], /cannot read stack export .*missing\.json/],
+        ["a missing export", () => ["--stack-export", path.join(tmp, "missing.json")], /--stack-export must be a readable file; got ".*missing\.json" \(ENOENT\)/],
         ["an export that is not JSON", () => ["--stack-export", file("bad.json", "{nope")], /bad\.json is not valid JSON/],
+        ["an export with no resources", () => ["--stack-export", file("empty.json", JSON.stringify({ version: 3, deployment: { resources: [] } }))], /empty\.json has no resources: nothing to check/],
         ["a wrong export version", () => ["--stack-export", file("v2.json", JSON.stringify({ version: 2, deployment: { resources: [] } }))], /version 2.*only version 3/],
-        ["an unknown stack", () => ["--stack", "qa"], /unknown stack "qa".*known stacks: production, staging/],
+        ["an unknown stack", () => ["--stack", "qa"], /--stack must be .*production.*staging.*; got "qa"/],
         ["an unknown policy in config", () => ["--stack-export", FIXTURE, "--config", file("typo.json", '{"lb-deregistration-dealy": "mandatory"}')], /unknown policy "lb-deregistration-dealy"/],
         ["an invalid enforcement level", () => ["--stack-export", FIXTURE, "--config", file("level.json", '{"lb-health-check": "strict"}')], /"strict".*advisory, mandatory/],
-        ["a missing config", () => ["--stack-export", FIXTURE, "--config", path.join(tmp, "nope.json")], /cannot read policy config/],
+        ["a missing config", () => ["--stack-export", FIXTURE, "--config", path.join(tmp, "nope.json")], /--config must be a readable file; got ".*nope\.json"/],
     ];
     for (const [what, argv, message] of bad) {
         it(`exits 2 naming the problem on ${what}`, async () => {

@@ -78,8 +78,11 @@ describe("iam-no-wildcard-resources", () => {
         ).to.deep.equal([]);
         const listener = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/alb/abc/def`;
         expect(await findings(p, inline({ Effect: "Allow", Action: "elasticloadbalancing:ModifyListener", Resource: listener }))).to.deep.equal([]);
-        // Global services leave region (and S3 account) empty: that is not a wildcard.
-        expect(await findings(p, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" }))).to.deep.equal([]);
+        // Global services leave region (and S3 account) empty: that is not a wildcard. Objects under
+        // a bucket the stack declares are the stack's.
+        const bucket = res("aws:s3/bucket:Bucket", "b", { bucket: "bucket", arn: "arn:aws:s3:::bucket" });
+        expect(await findings(p, [bucket, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" })])).to.deep.equal([]);
+        expect(await findings(p, inline({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*" }))).to.have.length(1);
     });
 
     it("rejects an ARN that is all wildcards after the account (every bucket of every account)", async () => {
@@ -89,6 +92,37 @@ describe("iam-no-wildcard-resources", () => {
     it("rejects a read wildcard on * when some expanded action supports resource-level permissions", async () => {
         expect(await findings(p, inline({ Effect: "Allow", Action: "s3:Get*", Resource: "*" }))).to.have.length(1);
     });
+});
+
+describe("iam-no-wildcard-resources: the general mechanism on other services", () => {
+    const p = "iam-no-wildcard-resources";
+    const REGION = "eu-west-1";
+    // A stack that names a queue, a table and a key: its ARNs are what it declares.
+    const queue = res("aws:sqs/queue:Queue", "jobs", { arn: `arn:aws:sqs:${REGION}:${ACCOUNT}:jobs` });
+    const table = res("aws:dynamodb/table:Table", "state", { arn: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/state` });
+    const key = res("aws:kms/key:Key", "key", { arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab` });
+    const stack = [queue, table, key];
+    const verdict = async (statement: Record<string, unknown>) => (await findings(p, [...stack, inline({ Effect: "Allow", ...statement })])).length;
+
+    const overBroad: [string, Record<string, unknown>][] = [
+        ["every queue", { Action: "sqs:SendMessage", Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:*` }],
+        ["queues by prefix", { Action: "sqs:SendMessage", Resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:job*` }],
+        ["every table", { Action: ["dynamodb:PutItem"], Resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/*` }],
+        ["every key", { Action: "kms:Decrypt", Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*` }],
+        ["a table of another account", { Action: "dynamodb:GetItem", Resource: `arn:aws:dynamodb:${REGION}:210987654321:table/state` }],
+        ["a table of another region", { Action: "dynamodb:GetItem", Resource: `arn:aws:dynamodb:us-east-2:${ACCOUNT}:table/state` }],
+        ["every Lambda function by a read wildcard", { Action: "lambda:Get*", Resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:*` }],
+        ["a tag condition under a negated operator", { Action: "kms:Decrypt", Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`, Condition: { StringNotEquals: { "aws:ResourceTag/Stack": "other" } } }],
+        ["a tag condition under ForAllValues", { Action: "kms:Decrypt", Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`, Condition: { "ForAllValues:StringEquals": { "aws:ResourceTag/Stack": "bluegreen" } } }],
+    ];
+    for (const [what, statement] of overBroad) it(`rejects ${what}`, async () => expect(await verdict(statement), what).to.equal(1));
+
+    const fine: [string, Record<string, unknown>][] = [
+        ["the stack's queue, table (and its indexes) and key", { Action: ["sqs:SendMessage", "dynamodb:Query", "kms:Decrypt"], Resource: [queue.inputs.arn, table.inputs.arn, `${table.inputs.arn}/index/*`, key.inputs.arn] }],
+        ["keys narrowed by a resource tag AWS evaluates for keys", { Action: "kms:Decrypt", Resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/*`, Condition: { StringEquals: { "aws:ResourceTag/Stack": "bluegreen" } } }],
+        ["wildcard-only actions on *", { Action: ["sqs:ListQueues", "dynamodb:ListTables", "kms:ListKeys"], Resource: "*" }],
+    ];
+    for (const [what, statement] of fine) it(`accepts ${what}`, async () => expect(await verdict(statement), what).to.equal(0));
 });
 
 describe("iam-no-not-action-or-not-resource", () => {

@@ -64,16 +64,33 @@ describe("asg-elb-health-check", () => {
 
 describe("lb-blue-green-parity", () => {
     const p = "lb-blue-green-parity";
-    it("rejects blue and green that drain or check health differently", async () => {
-        const f = await findings(p, [tg("web-blue", { healthCheck: healthy }), tg("web-green", { healthCheck: { ...healthy, interval: 30 }, deregistrationDelay: 30 })]);
+    const tagged = (name: string, color: string, inputs: Record<string, unknown>) => tg(name, { ...inputs, tags: { Color: color, App: "web" } });
+    /** A listener spreading traffic over target groups by weight, as the production listener does. */
+    const forwarding = (groups: ReturnType<typeof tg>[]) =>
+        res("aws:lb/listener:Listener", "production", { port: 443, protocol: "HTTPS", defaultActions: [{ type: "forward", forward: { targetGroups: groups.map((g, i) => ({ arn: g.inputs.arn, weight: i === 0 ? 100 : 0 })) } }] }, { defaultActions: groups });
+
+    it("pairs the groups the production listener forwards to, whatever their names, and rejects ones that drain or check health differently", async () => {
+        const a = tg("primary", { arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/primary/1", healthCheck: healthy });
+        const b = tg("secondary", { arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/secondary/2", healthCheck: { ...healthy, interval: 30 }, deregistrationDelay: 30 });
+        const f = await findings(p, [a, b, forwarding([a, b])]);
         expect(f).to.have.length(1);
         expect(f[0]).to.include("deregistrationDelay: 300 vs 30").and.include("interval: 10 vs 30");
+        // Named like colors but not forwarded together and not tagged: not a pair.
+        expect(await findings(p, [tg("web-blue", { healthCheck: healthy }), tg("web-green", { deregistrationDelay: 30 })])).to.deep.equal([]);
     });
-    it("pairs by Color tag too and reports a missing counterpart", async () => {
+    it("pairs by the listener's dependencies while ARNs are unknown (preview)", async () => {
+        const a = tg("primary", { arn: UNKNOWN, healthCheck: healthy });
+        const b = tg("secondary", { arn: UNKNOWN, healthCheck: healthy, slowStart: 30 });
+        const listener = res("aws:lb/listener:Listener", "production", { defaultActions: [{ type: "forward", forward: { targetGroups: [{ arn: UNKNOWN }, { arn: UNKNOWN }] } }] }, { defaultActions: [a, b] });
+        expect((await findings(p, [a, b, listener]))[0]).to.include("slowStart: 0 vs 30");
+    });
+    it("pairs by Color tag and the other tags, and reports a missing counterpart", async () => {
         expect(await findings(p, [tg("one", { tags: { Color: "blue" } })])).to.deep.equal([`${TG} (one) has no green counterpart.`]);
+        const f = await findings(p, [tagged("x", "blue", { healthCheck: healthy }), tagged("y", "green", { healthCheck: { ...healthy, path: "/health" } })]);
+        expect(f[0]).to.include('path: /health/deep vs /health');
     });
     it("accepts identical colors, default and explicit settings comparing alike", async () => {
-        expect(await findings(p, [tg("web-blue", { deregistrationDelay: 300, healthCheck: healthy }), tg("web-green", { healthCheck: healthy })])).to.deep.equal([]);
+        expect(await findings(p, [tagged("web-blue", "blue", { deregistrationDelay: 300, healthCheck: healthy }), tagged("web-green", "green", { healthCheck: healthy })])).to.deep.equal([]);
     });
 });
 

@@ -15,6 +15,10 @@ const MISSION_POLICIES = [
     "lb-deregistration-delay",
     "lb-health-check",
     "asg-elb-health-check",
+    "lb-blue-green-parity",
+    "compute-no-public-ingress",
+    "storage-bucket-protection",
+    "storage-bucket-policy-grants",
 ];
 
 describe("policy pack", () => {

@@ -14,13 +14,14 @@ const { simulateStack } = require(path.join(REPO_ROOT, "infra", "simulate")) as 
 
 type Mutation = (resources: SourceResource[]) => SourceResource[];
 
-/** Changes the inputs of the resource whose name ends with `suffix`. */
-const edit = (suffix: string, change: (inputs: Record<string, any>) => void): Mutation => (resources) =>
+/** Changes the inputs and outputs of the resource whose name ends with `suffix`, as a changed program would. */
+const edit = (suffix: string, change: (props: Record<string, any>) => void): Mutation => (resources) =>
     resources.map((r) => {
         if (!r.urn.endsWith(`::${suffix}`)) return r;
-        const inputs = structuredClone(r.inputs);
+        const [inputs, outputs] = [structuredClone(r.inputs), structuredClone(r.outputs ?? r.inputs)];
         change(inputs);
-        return { ...r, inputs };
+        change(outputs);
+        return { ...r, inputs, outputs };
     });
 
 const rewriteDocument = (prop: string, change: (doc: any) => void) => (inputs: Record<string, any>) => {
@@ -38,7 +39,7 @@ const cases: [string, string, Mutation][] = [
     ["iam-no-wildcard-actions", "the instance policy allowing s3:*", edit("instance-policy", rewriteDocument("policy", (d) => (d.Statement[0].Action = "s3:*")))],
     ["iam-trust-policy", "the deploy role trusting project_path:*", edit("gitlab-deploy-role", rewriteDocument("assumeRolePolicy", (d) => (d.Statement[0].Condition.StringEquals["gitlab.com:sub"] = "project_path:*")))],
     ["iam-no-broad-managed-policies", "AmazonS3FullAccess on the instance role", edit("instance-ssm-core", (i) => (i.policyArn = "arn:aws:iam::aws:policy/AmazonS3FullAccess"))],
-    ["compute-imdsv2-required", "IMDSv1 on the launch template", edit("instances-lt", (i) => (i.metadataOptions.httpTokens = "optional"))],
+    ["compute-imdsv2-required", "IMDSv1 on the launch template", edit("instances-blue-lt", (i) => (i.metadataOptions.httpTokens = "optional"))],
     ["compute-no-public-ingress", "the test port opened to the world", edit("lb-alb-in-test-0", (i) => (i.cidrIpv4 = "0.0.0.0/0"))],
     ["storage-bucket-protection", "the artifact bucket without versioning", (rs) => rs.filter((r) => !r.type.startsWith("aws:s3/bucketVersioning"))],
     ["deployment-auto-rollback", "automatic rollback switched off", edit("deploy-blue", (i) => (i.autoRollbackConfiguration.enabled = false))],

@@ -20,11 +20,12 @@ const cases: [string, ReturnType<typeof res>[]][] = [
     ["lb-deregistration-delay", [res("aws:lb/targetGroup:TargetGroup", "tg", { deregistrationDelay: UNKNOWN })]],
     ["lb-health-check", [res("aws:alb/targetGroup:TargetGroup", "tg", { healthCheck: { ...hc, interval: UNKNOWN } })]],
     ["asg-elb-health-check", [res("aws:autoscaling/group:Group", "asg", { targetGroupArns: ["arn"], healthCheckType: UNKNOWN })]],
-    ["lb-blue-green-parity", [res("aws:lb/targetGroup:TargetGroup", "web-blue", { healthCheck: hc }), res("aws:lb/targetGroup:TargetGroup", "web-green", { deregistrationDelay: UNKNOWN })]],
+    ["lb-blue-green-parity", [res("aws:lb/targetGroup:TargetGroup", "web-blue", { healthCheck: hc, tags: { Color: "blue" } }), res("aws:lb/targetGroup:TargetGroup", "web-green", { deregistrationDelay: UNKNOWN, tags: { Color: "green" } })]],
     ["lb-listener-https", [res("aws:lb/listener:Listener", "l", { protocol: UNKNOWN })]],
     ["compute-imdsv2-required", [res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { metadataOptions: UNKNOWN })]],
     ["compute-no-public-ingress", [sg, res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "r", { securityGroupId: UNKNOWN, ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: UNKNOWN }, { securityGroupId: [sg] })]],
     ["storage-bucket-protection", [bucket, res("aws:s3/bucketPolicy:BucketPolicy", "p", { bucket: UNKNOWN, policy: UNKNOWN }, { bucket: [bucket] })]],
+    ["storage-bucket-policy-grants", [res("aws:s3/bucketPolicy:BucketPolicy", "p", { bucket: "b", policy: UNKNOWN })]],
     ["deployment-auto-rollback", [res("aws:codedeploy/deploymentGroup:DeploymentGroup", "dg", { autoRollbackConfiguration: UNKNOWN })]],
 ];
 

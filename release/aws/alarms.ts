@@ -1,6 +1,7 @@
-import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { COLORS, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
+import { usageError } from "../errors";
 
 /**
  * The rollback alarms that guard `color` while it receives traffic. Naming rule (infra/monitoring.ts):
@@ -16,23 +17,102 @@ export function alarmsGuarding(names: string[], color: Color): string[] {
   });
 }
 
+interface GuardingAlarms {
+  /** Every alarm CloudWatch returned, with its state. */
+  states: { name: string; state?: string; reason?: string }[];
+  metric: MetricAlarm[];
+  /** Names CloudWatch returned as composite alarms (only to a caller allowed DescribeAlarms on `*`). */
+  composite: string[];
+  /** Names CloudWatch returned nothing for. */
+  missing: string[];
+}
+
+async function describeGuardingAlarms(ctx: ReleaseContext, color: Color): Promise<GuardingAlarms> {
+  const names = alarmsGuarding(ctx.outputs.rollbackAlarmNames, color);
+  // DescribeAlarms without names would list every alarm in the account.
+  if (!names.length) return { states: [], metric: [], composite: [], missing: [] };
+  const result = await ctx.aws.cloudwatch.send(
+    new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
+  );
+  const metric = result.MetricAlarms ?? [];
+  const composite = (result.CompositeAlarms ?? []).map((a) => a.AlarmName ?? "?");
+  const states = [...metric, ...(result.CompositeAlarms ?? [])].map((a) => ({ name: a.AlarmName ?? "?", state: a.StateValue, reason: a.StateReason }));
+  const missing = names.filter((name) => !states.some((s) => s.name === name));
+  return { states, metric, composite, missing };
+}
+
+/**
+ * Composite alarms are refused, not supported. Reading one with DescribeAlarms needs
+ * cloudwatch:DescribeAlarms on `*` (AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html:
+ * with a narrower scope CloudWatch returns no composite alarm), and the deploy role names this
+ * stack's alarms only (DESIGN decision 9). A composite's time to fire would also depend on its
+ * children, which the role cannot read either. So a composite alarm looks absent to the deploy
+ * role; both cases are refused by name before anything changes. List the composite's metric
+ * alarms in ROLLBACK_ALARM_NAMES instead.
+ */
+const unusable = ({ composite, missing }: GuardingAlarms): string[] => [
+  ...composite.map((name) => `alarm ${name} is a composite alarm: ROLLBACK_ALARM_NAMES takes metric alarms only (list its metric alarms instead)`),
+  ...missing.map(
+    (name) =>
+      `alarm ${name} does not exist, or is a composite alarm the deploy role cannot read: ROLLBACK_ALARM_NAMES takes this stack's metric alarms only`,
+  ),
+];
+
+/** The metric alarms guarding `color`; refuses (exit 2, a stack output naming an unusable alarm) anything else. */
+export async function requireGuardingMetricAlarms(ctx: ReleaseContext, color: Color): Promise<MetricAlarm[]> {
+  const alarms = await describeGuardingAlarms(ctx, color);
+  const problems = unusable(alarms);
+  if (problems.length) throw usageError(problems.join("\n  "));
+  return alarms.metric;
+}
+
 /**
  * Problems with the rollback alarms guarding `color`: alarms in ALARM state, and configured alarms
  * that do not exist (a renamed alarm must fail the check, not silently stop guarding releases).
  */
 export async function alarmProblems(ctx: ReleaseContext, color: Color): Promise<string[]> {
-  const names = alarmsGuarding(ctx.outputs.rollbackAlarmNames, color);
-  // DescribeAlarms without names would list every alarm in the account.
-  if (!names.length) return [];
-  const result = await ctx.aws.cloudwatch.send(
-    new DescribeAlarmsCommand({ AlarmNames: names, AlarmTypes: ["MetricAlarm", "CompositeAlarm"] }),
-  );
-  const alarms = [...(result.MetricAlarms ?? []), ...(result.CompositeAlarms ?? [])];
-  const problems = alarms
-    .filter((alarm) => alarm.StateValue === "ALARM")
-    .map((alarm) => `alarm ${alarm.AlarmName} is in ALARM: ${alarm.StateReason ?? "no reason given"}`);
-  for (const name of names) {
-    if (!alarms.some((alarm) => alarm.AlarmName === name)) problems.push(`alarm ${name} does not exist`);
+  const alarms = await describeGuardingAlarms(ctx, color);
+  return [
+    ...alarms.states.filter((a) => a.state === "ALARM").map((a) => `alarm ${a.name} is in ALARM: ${a.reason ?? "no reason given"}`),
+    ...unusable(alarms),
+  ];
+}
+
+export interface AlarmDelay {
+  alarm: string;
+  periodSeconds: number;
+  datapoints: number;
+  seconds: number;
+}
+
+/**
+ * The shortest time after which `alarm` can be in ALARM for a problem that starts now: it needs
+ * `DatapointsToAlarm` (M) breaching datapoints of its period, and a period's datapoint is only
+ * there once the period has ended and the metric arrived (AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html,
+ * "Evaluating an alarm"; ALB metrics are published per 60 s:
+ * elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html). So M periods
+ * plus one period of delay. A metric-math alarm has no period of its own: its metrics' longest counts.
+ */
+export function alarmDelay(alarm: MetricAlarm): AlarmDelay {
+  const periods = [alarm.Period, ...(alarm.Metrics ?? []).flatMap((m) => [m.Period, m.MetricStat?.Period])].filter((p): p is number => !!p);
+  if (!periods.length) throw new Error(`alarm ${alarm.AlarmName} shows no period: cannot tell how long it needs to evaluate`);
+  const periodSeconds = Math.max(...periods);
+  const datapoints = alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods ?? 1;
+  return { alarm: alarm.AlarmName ?? "?", periodSeconds, datapoints, seconds: periodSeconds * (datapoints + 1) };
+}
+
+/**
+ * Refuses (exit 2, before anything changes) a bake during which the alarms guarding `color`
+ * could not fire: a bake shorter than the slowest of them proves nothing. Also refuses alarms the
+ * tool cannot use (composite or missing), since the bake would then watch nothing.
+ */
+export async function requireBakeLongEnough(ctx: ReleaseContext, color: Color, bakeSeconds: number): Promise<void> {
+  const delays = (await requireGuardingMetricAlarms(ctx, color)).map(alarmDelay);
+  const slowest = delays.reduce<AlarmDelay | undefined>((a, b) => (a && a.seconds >= b.seconds ? a : b), undefined);
+  if (slowest && bakeSeconds < slowest.seconds) {
+    throw usageError(
+      `--bake ${bakeSeconds} is shorter than alarm ${slowest.alarm} needs to reach ALARM: ${slowest.datapoints} datapoints of ` +
+        `${slowest.periodSeconds}s plus one period of delay = ${slowest.seconds}s; use --bake ${slowest.seconds} or more`,
+    );
   }
-  return problems;
 }

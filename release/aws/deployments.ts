@@ -1,5 +1,6 @@
 import {
   BatchGetDeploymentTargetsCommand,
+  BatchGetDeploymentsCommand,
   CreateDeploymentCommand,
   GetDeploymentCommand,
   GetDeploymentGroupCommand,
@@ -13,12 +14,25 @@ import {
 import type { Color } from "../colors";
 import type { ReleaseContext } from "../context";
 
+/** Where a revision is: what `--revision s3://<bucket>/<key>` names. */
 export interface S3Revision {
   bucket: string;
   key: string;
 }
 
-export const formatRevision = (r: S3Revision) => `s3://${r.bucket}/${r.key}`;
+/**
+ * One exact object: the version the key held and its ETag (DESIGN decision 13). A deployment
+ * that names only bucket and key installs whatever the key holds when it runs, and so does every
+ * later automatic deployment of the Auto Scaling group: "If the version is not specified, the
+ * system uses the most recent version by default" (codedeploy/latest/APIReference/API_S3Location.html).
+ */
+export interface ObjectRevision extends S3Revision {
+  version: string;
+  eTag: string;
+}
+
+export const formatRevision = (r: RevisionLocation) =>
+  `s3://${r.bucket}/${r.key}${r.version ? ` (version ${r.version}, ETag ${r.eTag ?? "?"})` : ""}`;
 
 /** Deployments in these states still hold the group: a new one would queue behind or clash. */
 const ACTIVE = new Set(["Created", "Queued", "InProgress", "Baking", "Ready"]);
@@ -48,25 +62,32 @@ export async function getDeployment(ctx: ReleaseContext, deploymentId: string): 
   return deploymentInfo;
 }
 
-export const revisionOf = (deployment: DeploymentInfo): S3Revision | undefined => {
+/** A deployment's revision location as far as it names one; version and ETag only if the deployment gave them. */
+export type RevisionLocation = S3Revision & { version?: string; eTag?: string };
+
+export const revisionOf = (deployment: DeploymentInfo): RevisionLocation | undefined => {
   const s3 = deployment.revision?.s3Location;
-  return s3?.bucket && s3.key ? { bucket: s3.bucket, key: s3.key } : undefined;
+  return s3?.bucket && s3.key ? { bucket: s3.bucket, key: s3.key, ...(s3.version && { version: s3.version }), ...(s3.eTag && { eTag: s3.eTag }) } : undefined;
 };
 
-/** True when both deployments ship the same S3 object: bucket, key, and version and eTag where given. */
-export function sameS3Location(a: DeploymentInfo, b: DeploymentInfo): boolean {
-  const x = a.revision?.s3Location;
-  const y = b.revision?.s3Location;
-  return (
-    !!x?.bucket && !!x.key && x.bucket === y?.bucket && x.key === y.key && x.version === y.version && x.eTag === y.eTag
-  );
-}
+/**
+ * True when both name one exact S3 object: bucket, key, version and ETag, all given. Two
+ * locations without a version may stand for different uploads under the same key.
+ */
+export const sameObject = (x: RevisionLocation | undefined, y: RevisionLocation | undefined): boolean =>
+  !!(x?.version && x.eTag) && x.bucket === y?.bucket && x.key === y.key && x.version === y.version && x.eTag === y.eTag;
+
+export const sameS3Location = (a: DeploymentInfo, b: DeploymentInfo) => sameObject(revisionOf(a), revisionOf(b));
+
+/** Orders deployments newest first by creation time (ListDeployments documents no order: API_ListDeployments.html). */
+const newestFirst = (a: DeploymentInfo, b: DeploymentInfo) => (b.createTime?.getTime() ?? 0) - (a.createTime?.getTime() ?? 0);
 
 /**
- * Up to `max` of a color's deployments, newest first (CodeDeploy's ListDeployments order), all
- * statuses: a Failed or Stopped one must still be seen by callers that walk back in time.
+ * A color's deployments created at or after `since`, all statuses, newest first by creation time:
+ * every id from ListDeployments (filtered by createTimeRange), then their details from
+ * BatchGetDeployments, which takes at most 25 ids a call (codedeploy/latest/APIReference/API_BatchGetDeployments.html).
  */
-export async function recentGroupDeploymentIds(ctx: ReleaseContext, color: Color, max: number): Promise<string[]> {
+export async function groupDeploymentsSince(ctx: ReleaseContext, color: Color, since: Date): Promise<DeploymentInfo[]> {
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -74,16 +95,22 @@ export async function recentGroupDeploymentIds(ctx: ReleaseContext, color: Color
       new ListDeploymentsCommand({
         applicationName: ctx.outputs.codedeployApplication,
         deploymentGroupName: ctx.outputs[color].deploymentGroup,
+        createTimeRange: { start: since },
         nextToken,
       }),
     );
     ids.push(...(page.deployments ?? []));
     nextToken = page.nextToken;
-  } while (nextToken && ids.length < max);
-  return ids.slice(0, max);
+  } while (nextToken);
+  const deployments: DeploymentInfo[] = [];
+  for (let i = 0; i < ids.length; i += 25) {
+    const { deploymentsInfo = [] } = await ctx.aws.codedeploy.send(new BatchGetDeploymentsCommand({ deploymentIds: ids.slice(i, i + 25) }));
+    deployments.push(...deploymentsInfo);
+  }
+  return deployments.sort(newestFirst);
 }
 
-export async function createDeployment(ctx: ReleaseContext, color: Color, revision: S3Revision, description: string) {
+export async function createDeployment(ctx: ReleaseContext, color: Color, revision: ObjectRevision, description: string) {
   const { deploymentId } = await ctx.aws.codedeploy.send(
     new CreateDeploymentCommand({
       applicationName: ctx.outputs.codedeployApplication,

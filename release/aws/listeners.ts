@@ -70,16 +70,44 @@ function weightedForward(ctx: ReleaseContext, weights: Weights): Action[] {
   ];
 }
 
+/** A listener's weights as this run knows them: read, or written by this run at `writtenAt`. */
+export interface ListenerState {
+  weights: Weights;
+  writtenAt?: number;
+}
+
+/**
+ * How long a read may still show a listener as it was before this run's ModifyListener. Listener
+ * changes take effect asynchronously and ELB's reads are eventually consistent; no ELB page states
+ * a bound, so this one is an assumption (generous: reads usually catch up within seconds).
+ */
+export const LISTENER_READ_LAG_MS = 30_000;
+const LAG_POLL_MS = 2_000;
+
+/**
+ * Reads a listener's weights, re-reading while they are not among `accepted` and this run wrote
+ * the listener less than LISTENER_READ_LAG_MS ago: until then a different answer may be the old
+ * state, not someone else's change. Returns the last read.
+ */
+export async function readSettled(ctx: ReleaseContext, listenerArn: string, known: ListenerState, accepted: Weights[]): Promise<Weights> {
+  for (;;) {
+    const [current] = await readListenerWeights(ctx, [listenerArn]);
+    const settled = known.writtenAt === undefined || ctx.clock.now() - known.writtenAt >= LISTENER_READ_LAG_MS;
+    if (accepted.some((w) => sameWeights(w, current!)) || settled) return current!;
+    await ctx.clock.sleep(LAG_POLL_MS);
+  }
+}
+
 /**
  * Refuses (exit 3) unless the listener still holds the weights this run last saw or set: another
  * run or a person (e.g. an operator's rollback) changed it, and the change is theirs to finish.
  */
-export async function requireListenerWeights(ctx: ReleaseContext, listenerArn: string, expected: Weights): Promise<void> {
-  const [current] = await readListenerWeights(ctx, [listenerArn]);
-  if (!sameWeights(current!, expected)) {
+export async function requireListenerWeights(ctx: ReleaseContext, listenerArn: string, expected: ListenerState): Promise<void> {
+  const current = await readSettled(ctx, listenerArn, expected, [expected.weights]);
+  if (!sameWeights(current, expected.weights)) {
     throw refused(
-      `listener ${listenerArn} changed under this run: expected ${formatWeights(expected)}, ` +
-        `found ${formatWeights(current!)}. Another release run or a manual change (a rollback?) is in progress; ` +
+      `listener ${listenerArn} changed under this run: expected ${formatWeights(expected.weights)}, ` +
+        `found ${formatWeights(current)}. Another release run or a manual change (a rollback?) is in progress; ` +
         "this run leaves the listener as found. Check `npm run release -- status` and re-run.",
     );
   }
@@ -89,15 +117,24 @@ export async function requireListenerWeights(ctx: ReleaseContext, listenerArn: s
  * Sets a listener's weights, but only if it still holds the weights this run last saw: another
  * run (or a person in the console) that changed it in between makes this refuse, not overwrite.
  * The re-read and the modify are not atomic; the pipeline's resource_group closes that gap.
+ * ModifyListener answers with the listener as modified (elasticloadbalancing/latest/APIReference/API_ModifyListener.html):
+ * that answer, not a later read, is the state the run expects from then on.
  */
 export async function setListenerWeights(
   ctx: ReleaseContext,
   listenerArn: string,
-  expected: Weights,
+  expected: ListenerState,
   next: Weights,
-): Promise<void> {
+): Promise<ListenerState> {
   await requireListenerWeights(ctx, listenerArn, expected);
-  await ctx.aws.elb.send(
+  return writeListenerWeights(ctx, listenerArn, next);
+}
+
+/** ModifyListener without the guard, for a caller that checked the state itself (a restore). */
+export async function writeListenerWeights(ctx: ReleaseContext, listenerArn: string, next: Weights): Promise<ListenerState> {
+  const { Listeners = [] } = await ctx.aws.elb.send(
     new ModifyListenerCommand({ ListenerArn: listenerArn, DefaultActions: weightedForward(ctx, next) }),
   );
+  const modified = Listeners.find((l) => l.ListenerArn === listenerArn);
+  return { weights: modified ? weightsOf(ctx, modified) : next, writtenAt: ctx.clock.now() };
 }

@@ -14,8 +14,8 @@ export interface TargetState {
 
 export interface ColorHealth {
   targets: TargetState[];
-  /** At least one target, and every registered target healthy. */
-  healthy: boolean;
+  healthyCount: number;
+  /** e.g. "3 healthy, 1 initial": every state present, healthy first. */
   summary: string;
 }
 
@@ -30,15 +30,32 @@ export async function targetHealth(ctx: ReleaseContext, color: Color): Promise<C
     ...(d.TargetHealth?.Reason && { reason: d.TargetHealth.Reason }),
     ...(d.TargetHealth?.Description && { description: d.TargetHealth.Description }),
   }));
-  const healthyCount = targets.filter((t) => t.state === "healthy").length;
-  const healthy = targets.length > 0 && healthyCount === targets.length;
-  return { targets, healthy, summary: `${healthyCount}/${targets.length} healthy` };
+  const counts = new Map<string, number>([["healthy", 0]]);
+  for (const t of targets) counts.set(t.state, (counts.get(t.state) ?? 0) + 1);
+  const summary = targets.length ? [...counts].filter(([state, n]) => n || state === "healthy").map(([state, n]) => `${n} ${state}`).join(", ") : "no targets";
+  return { targets, healthyCount: counts.get("healthy")!, summary };
 }
 
-/** One line per target that is not healthy, with ELB's reason (e.g. Target.ResponseCodeMismatch). */
-export const unhealthyTargetLines = (health: ColorHealth): string[] =>
-  health.targets.length === 0
-    ? ["no targets registered"]
-    : health.targets
-        .filter((t) => t.state !== "healthy")
-        .map((t) => `${t.id} ${t.state}${t.reason ? ` (${t.reason}${t.description ? `: ${t.description}` : ""})` : ""}`);
+const describe = (t: TargetState) => `${t.id} ${t.state}${t.reason ? ` (${t.reason}${t.description ? `: ${t.description}` : ""})` : ""}`;
+
+/**
+ * What fails a check on a color (each line reads after the color's name) that takes (or is about to take) traffic: a target ELB found
+ * `unhealthy`, or fewer `healthy` targets than `required`. The other states are part of an
+ * ordinary day and are not failures (elasticloadbalancing/latest/APIReference/API_TargetHealth.html):
+ * `initial` is a new instance still passing its first checks (a scale-out or a replacement),
+ * `draining` one leaving (a scale-in), `unused`/`unavailable` ones ELB does not judge. The count
+ * of healthy targets is what says whether the color still has the capacity it needs.
+ */
+export function targetProblems(health: ColorHealth, required: number): string[] {
+  const problems = health.targets.filter((t) => t.state === "unhealthy").map((t) => `target ${describe(t)}`);
+  if (health.targets.length === 0) problems.push("has no targets registered");
+  else if (health.healthyCount < required) {
+    problems.push(
+      `has ${health.healthyCount} healthy target${health.healthyCount === 1 ? "" : "s"}, ${required} required (${health.summary})`,
+    );
+  }
+  return problems;
+}
+
+/** One line per target that is not healthy, for reports: reported, whether or not it fails a check. */
+export const notHealthyLines = (health: ColorHealth): string[] => health.targets.filter((t) => t.state !== "healthy").map(describe);

@@ -2,6 +2,7 @@ import type { DeploymentInfo } from "@aws-sdk/client-codedeploy";
 import { otherColor, soleColor, formatWeights, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
 import { checkFailed, refused } from "../errors";
+import { runningInstanceRefresh } from "../aws/auto-scaling";
 import {
   createDeployment,
   deploymentTargets,
@@ -12,9 +13,12 @@ import {
   instanceProblemLines,
   isActive,
   revisionOf,
+  sameObject,
+  type ObjectRevision,
   type S3Revision,
 } from "../aws/deployments";
 import { readListenerWeights } from "../aws/listeners";
+import { currentObject } from "../aws/objects";
 
 export interface DeployOptions {
   revision: S3Revision;
@@ -23,11 +27,13 @@ export interface DeployOptions {
   pollSeconds: number;
 }
 
-const sameRevision = (a: S3Revision | undefined, b: S3Revision) => a?.bucket === b.bucket && a.key === b.key;
-
 /**
- * Deploys a revision to the idle color's deployment group and waits for the outcome. Re-running
- * it is safe: a deployment of the same revision that is still running is waited on, not
+ * Deploys a revision to the idle color's deployment group and waits for the outcome. The
+ * deployment names the exact object version and ETag the key holds now (DESIGN decision 13), so
+ * it and every later automatic deployment of the group install that upload and no other. It waits
+ * first while the idle color's instance refresh runs: a refresh terminates instances, and an
+ * instance terminated during a deployment fails it (codedeploy/latest/userguide/troubleshooting-auto-scaling.html).
+ * Re-running it is safe: a deployment of the same object that is still running is waited on, not
  * duplicated, and one that already succeeded is not repeated.
  */
 export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promise<void> {
@@ -40,7 +46,10 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
     );
   }
   const idle = otherColor(live);
-  const deploymentId = await existingOrNewDeployment(ctx, idle, options);
+  const object = await currentObject(ctx, options.revision);
+  ctx.log(`${idle}: deploying ${formatRevision(object)}`);
+  await waitForInstanceRefresh(ctx, idle, options);
+  const deploymentId = await existingOrNewDeployment(ctx, idle, object, options);
   const outcome = await waitForDeployment(ctx, deploymentId, options);
   if (outcome.status !== "Succeeded") {
     const details = await failureDetails(ctx, outcome);
@@ -72,13 +81,31 @@ async function requireEveryInstanceSucceeded(ctx: ReleaseContext, deployment: De
   );
 }
 
-async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, options: DeployOptions): Promise<string> {
+/** Waits while the color's Auto Scaling group runs an instance refresh, printing its progress; exit 1 after the deploy timeout. */
+async function waitForInstanceRefresh(ctx: ReleaseContext, color: Color, options: DeployOptions) {
+  const started = ctx.clock.now();
+  for (;;) {
+    const refresh = await runningInstanceRefresh(ctx, color);
+    if (!refresh) return;
+    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
+    const what = `${color}: instance refresh ${refresh.InstanceRefreshId ?? "?"}`;
+    if (elapsed >= options.timeoutSeconds) {
+      throw checkFailed(`${what} still ${refresh.Status} after ${options.timeoutSeconds}s; deploy once it has ended (\`npm run release -- deploy\` again)`);
+    }
+    ctx.log(
+      `${what} ${refresh.Status} (${refresh.PercentageComplete ?? 0}% done, ${refresh.InstancesToUpdate ?? "?"} instance` +
+        `${refresh.InstancesToUpdate === 1 ? "" : "s"} to update); waiting before deploying (${elapsed}s)`,
+    );
+    await ctx.clock.sleep(options.pollSeconds * 1000);
+  }
+}
+
+async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, object: ObjectRevision, options: DeployOptions): Promise<string> {
   const { lastAttempted } = await groupDeployments(ctx, idle);
-  const wanted = formatRevision(options.revision);
+  const wanted = formatRevision(object);
   if (lastAttempted?.deploymentId && (isActive(lastAttempted.status) || lastAttempted.status === "Succeeded")) {
     const previous = await getDeployment(ctx, lastAttempted.deploymentId);
-    const same = sameRevision(revisionOf(previous), options.revision);
-    if (same) {
+    if (sameObject(revisionOf(previous), object)) {
       ctx.log(`${idle}: deployment ${lastAttempted.deploymentId} of ${wanted} is ${lastAttempted.status}; not starting another`);
       return lastAttempted.deploymentId;
     }
@@ -91,7 +118,7 @@ async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, options
       );
     }
   }
-  const deploymentId = await createDeployment(ctx, idle, options.revision, options.description);
+  const deploymentId = await createDeployment(ctx, idle, object, options.description);
   ctx.log(`${idle}: created deployment ${deploymentId} of ${wanted} in ${ctx.outputs[idle].deploymentGroup}`);
   return deploymentId;
 }

@@ -1,11 +1,14 @@
 import { COLORS, formatWeights, soleColor, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
+import { ReleaseError } from "../errors";
+import { describeFleets, holdEndTime, type Fleet } from "../aws/auto-scaling";
+import { isHeld } from "../capacity";
 import { formatRevision, getDeployment, groupDeployments, revisionOf } from "../aws/deployments";
 import { readBothListeners } from "../aws/listeners";
 import { readReleaseTags } from "../aws/release-tags";
 import { targetHealth } from "../aws/target-health";
 
-/** Live and idle color, both listeners' weights, target health and last deployment per color. */
+/** Live and idle color, both listeners' weights, and per color: target health, capacity (and any hold), last deployment, verification. */
 export async function status(ctx: ReleaseContext): Promise<void> {
   const { production, test } = await readBothListeners(ctx);
   const tags = await readReleaseTags(ctx);
@@ -20,7 +23,25 @@ export async function status(ctx: ReleaseContext): Promise<void> {
   log(`test listener:       ${formatWeights(test)} -> ${soleColor(test) ?? "split"} (${ctx.outputs.testListenerUrl})`);
   const rollbackNote = tags.rollbackColor === live ? " (live: nothing to roll back)" : "";
   log(`rollback color:      ${tags.rollbackColor ? `${tags.rollbackColor}${rollbackNote}` : "none recorded"}`);
-  for (const color of COLORS) log(await colorLine(ctx, color, tags.verification[color]));
+  const fleets = await describeFleets(ctx, COLORS).catch((error: Error) => {
+    // status is read-only: a group the release tool cannot use (not tagged yet) is reported, not fatal.
+    if (error instanceof ReleaseError) return error;
+    throw error;
+  });
+  for (const color of COLORS) {
+    log(await colorLine(ctx, color, tags.verification[color]));
+    log(`${"".padEnd(6)} capacity ${fleets instanceof ReleaseError ? `unknown: ${fleets.message}` : await capacityLine(ctx, fleets[color])}`);
+  }
+}
+
+async function capacityLine(ctx: ReleaseContext, fleet: Fleet): Promise<string> {
+  const held = isHeld(fleet);
+  const until = held ? await holdEndTime(ctx, fleet) : undefined;
+  return (
+    `${fleet.inService.length} in service, ${fleet.launching} launching (desired ${fleet.desired}, min ${fleet.min}, max ${fleet.max}` +
+    (held ? `; held for a release, configured min ${fleet.configured.min}${until ? `, returns at ${until.toISOString()}` : ""}` : "") +
+    ")"
+  );
 }
 
 async function colorLine(

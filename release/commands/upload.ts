@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ReleaseContext } from "../context";
 import { formatRevision, type S3Revision } from "../aws/deployments";
+import { bareETag } from "../aws/objects";
 
 export interface UploadOptions {
   bundle: string;
@@ -9,12 +10,15 @@ export interface UploadOptions {
 }
 
 /**
- * Uploads the bundle zip to the stack's artifact bucket. The key names the release, and the
- * bucket is versioned, so re-running overwrites with the same bytes and loses nothing.
+ * Uploads the bundle zip to the stack's artifact bucket. The bucket is versioned: each upload is
+ * its own object version, and its version id and ETag are what a deployment must name. `deploy`
+ * reads them back with HeadObject (the key names the commit, and the pipeline runs upload and
+ * deploy back to back under the stack's resource_group), so nothing has to be carried between
+ * the two commands; they are printed here for the job log.
  */
 export async function upload(ctx: ReleaseContext, options: UploadOptions): Promise<void> {
   const body = await readFile(options.bundle);
-  const { VersionId } = await ctx.aws.s3.send(
+  const { VersionId, ETag } = await ctx.aws.s3.send(
     new PutObjectCommand({
       Bucket: options.revision.bucket,
       Key: options.revision.key,
@@ -22,5 +26,6 @@ export async function upload(ctx: ReleaseContext, options: UploadOptions): Promi
       ContentType: "application/zip",
     }),
   );
-  ctx.log(`uploaded ${options.bundle} (${body.length} bytes) to ${formatRevision(options.revision)}${VersionId ? ` version ${VersionId}` : ""}`);
+  const object = { ...options.revision, ...(VersionId && { version: VersionId }), ...(ETag && { eTag: bareETag(ETag) }) };
+  ctx.log(`uploaded ${options.bundle} (${body.length} bytes) to ${formatRevision(object)}`);
 }

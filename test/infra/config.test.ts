@@ -1,16 +1,19 @@
 import { expect } from "chai";
 import { ConfigError, parseStackConfig, type RawConfig } from "../../infra/config";
-import { readStackConfig } from "../../infra/stackFiles";
+import { knownStacks, readStackConfig } from "../../infra/stackFiles";
 
 const minimal: RawConfig = {
     "aws:region": "ap-northeast-2",
+    "bluegreen:amiId": "ami-0123456789abcdef0",
     "bluegreen:testListenerCidrs": '["203.0.113.0/24"]',
     "bluegreen:gitlabProjectPath": "platform/bluegreen",
 };
 
 function problemsOf(overrides: RawConfig, stack = "staging"): string[] {
+    // An override of undefined removes the key.
+    const raw = Object.fromEntries(Object.entries({ ...minimal, ...overrides }).filter(([, v]) => v !== undefined));
     try {
-        parseStackConfig("bluegreen", stack, { ...minimal, ...overrides });
+        parseStackConfig("bluegreen", stack, raw);
     } catch (err) {
         expect(err).to.be.instanceOf(ConfigError);
         return (err as ConfigError).problems;
@@ -27,6 +30,13 @@ describe("stack config", () => {
         expect(cfg.natGateways).to.equal("single");
         expect(cfg.cpuTargetPercent).to.equal(50);
         expect(cfg.gitlab).to.include({ url: "https://gitlab.com", audience: "https://gitlab.com", protectedRef: "main" });
+        expect(cfg.amiId).to.equal("ami-0123456789abcdef0");
+        expect(cfg.holdLaunchTemplate).to.equal(undefined);
+        expect(cfg.revisionRetentionDays).to.equal(180);
+    });
+
+    it("reads a held color", () => {
+        expect(parseStackConfig("bluegreen", "staging", { ...minimal, "bluegreen:holdLaunchTemplate": "green" }).holdLaunchTemplate).to.equal("green");
     });
 
     it("reads both committed stack files without a problem, and they differ where environments should", () => {
@@ -43,7 +53,9 @@ describe("stack config", () => {
     });
 
     it("names the stack and the known stacks when a stack file is missing", () => {
-        expect(() => readStackConfig("qa")).to.throw(/unknown stack "qa".*known stacks: production, staging/);
+        expect(() => readStackConfig("qa")).to.throw(`unknown stack "qa": `);
+        expect(() => readStackConfig("qa")).to.throw(`; known stacks: ${knownStacks().join(", ")}`);
+        expect(knownStacks()).to.include.members(["production", "staging"]);
     });
 
     const badInputs: Array<[string, RawConfig, RegExp]> = [
@@ -63,6 +75,11 @@ describe("stack config", () => {
         ["slow start out of AWS's range", { "bluegreen:slowStart": "10" }, /^bluegreen:slowStart: got "10"; expected 0 \(off\) or a whole number of seconds from 30 to 900$/],
         ["a certificate without the host name it covers", { "bluegreen:certificateArn": "arn:aws:acm:ap-northeast-2:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" }, /^bluegreen:publicHostname: missing; expected the DNS name bluegreen:certificateArn covers/],
         ["a host name that is not one", { "bluegreen:publicHostname": "https://app.example.com" }, /^bluegreen:publicHostname: got "https:\/\/app\.example\.com"; expected a lower-case DNS name/],
+        ["a key without the bluegreen: prefix (the CLI would read it as one, plan would not)", { deregistrationDelay: "30" }, /^deregistrationDelay: key without a namespace; expected bluegreen:deregistrationDelay \(stack file keys need the bluegreen: prefix, or a provider's such as aws:\)$/],
+        ["a missing AMI", { "bluegreen:amiId": undefined as unknown as string }, /^bluegreen:amiId: missing; expected an AMI id such as ami-0123456789abcdef0/],
+        ["an AMI that is not an id (e.g. the SSM parameter name)", { "bluegreen:amiId": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" }, /^bluegreen:amiId: got "\/aws\/service\/.*"; expected an AMI id/],
+        ["the retired SSM lookup key", { "bluegreen:amiSsmParameter": "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64" }, /^bluegreen:amiSsmParameter: no longer read; expected bluegreen:amiId, a reviewed AMI id/],
+        ["a held launch template of no color", { "bluegreen:holdLaunchTemplate": "red" }, /^bluegreen:holdLaunchTemplate: got "red"; expected one of blue, green$/],
         ["log retention CloudWatch does not offer", { "bluegreen:logRetentionDays": "10" }, /^bluegreen:logRetentionDays: got "10"; expected one of 1, 3, 5, 7, 14, 30/],
     ];
     for (const [what, overrides, message] of badInputs) {

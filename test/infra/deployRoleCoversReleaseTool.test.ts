@@ -18,6 +18,12 @@ const IAM_PREFIX: Record<string, string> = {
     "client-auto-scaling": "autoscaling",
 };
 
+/**
+ * Commands whose IAM action is not named after them: S3 authorizes HeadObject as s3:GetObject
+ * (AmazonS3/latest/API/API_HeadObject.html, "Permissions").
+ */
+const IAM_ACTION_OF_COMMAND: Record<string, string> = { "s3:HeadObject": "s3:GetObject" };
+
 function sourceFiles(dir: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
         const full = path.join(dir, e.name);
@@ -40,7 +46,9 @@ function actionsTheReleaseToolCalls(): Set<string> {
         }
         for (const m of source.matchAll(/new\s+([A-Za-z]+Command)\s*\(/g)) {
             const prefix = imported.get(m[1]);
-            if (prefix) actions.add(`${prefix}:${m[1].replace(/Command$/, "")}`);
+            if (!prefix) continue;
+            const action = `${prefix}:${m[1].replace(/Command$/, "")}`;
+            actions.add(IAM_ACTION_OF_COMMAND[action] ?? action);
         }
     }
     return actions;
@@ -50,7 +58,7 @@ function actionsTheDeployRoleAllows(): Set<string> {
     const arn = "arn:aws:test";
     const doc = deployPolicy({
         revisionObjectsArn: arn, applicationArn: arn, deploymentGroupArns: [arn], deploymentConfigArn: arn,
-        productionListenerArn: arn, testListenerArn: arn, targetGroupArns: [arn], alarmArns: [arn],
+        productionListenerArn: arn, testListenerArn: arn, targetGroupArns: [arn], alarmArns: [arn], autoScalingGroupArns: [arn],
     });
     return new Set(doc.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
 }
@@ -60,7 +68,14 @@ describe("deploy role vs. release tool", () => {
     const allowed = actionsTheDeployRoleAllows();
 
     it("finds the release tool's AWS calls (the scan itself works)", () => {
-        expect(called).to.include.members(["elasticloadbalancing:ModifyListener", "codedeploy:CreateDeployment", "s3:PutObject", "cloudwatch:DescribeAlarms"]);
+        expect(called).to.include.members([
+            "elasticloadbalancing:ModifyListener",
+            "codedeploy:CreateDeployment",
+            "s3:PutObject",
+            "s3:GetObject",
+            "cloudwatch:DescribeAlarms",
+            "autoscaling:UpdateAutoScalingGroup",
+        ]);
     });
 
     it("allows every AWS call the release tool makes", () => {

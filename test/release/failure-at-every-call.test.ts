@@ -11,12 +11,28 @@ function failCall(world: World, n: number) {
   };
 }
 
-const SWITCH = ["switch", "--version", "v2", "--steps", "10,50,100", "--bake", "20", "--interval", "10"];
+const SWITCH = ["switch", "--version", "v2", "--steps", "10,50,100", "--bake", "180", "--interval", "90"];
 const blueLive = { blue: 100, green: 0 };
 const greenLive = { blue: 0, green: 100 };
 
+/**
+ * A failed call fails the run (exit 1), except one that only returns a held group to its
+ * configured minimum after traffic moved: that is reported as a warning (the hold-end action
+ * returns it at its time) and the run's own result stands.
+ */
+function expectFailedOrWarned(result: { code: number; err: string; out: string[] }, call: string, what: string) {
+  if (result.code === ExitCode.ok) {
+    expect(result.out.join("\n"), what).to.include(`warning: could not return`).and.include(`injected failure of ${call}`);
+    return;
+  }
+  expect(result.code, what).to.equal(ExitCode.checkFailed);
+  expect(result.err, what).to.include(`injected failure of ${call}`);
+}
+
 describe("release: an AWS failure at every single call, then a re-run", () => {
-  const happy = World.betweenReleases("blue");
+  // Green needs one more instance than it has: the switch raises it, so every call of the capacity
+  // handoff is in the list too.
+  const happy = World.betweenReleases("blue", { blue: 3, green: 2 });
   const happyCalls = (async () => {
     await run(happy, SWITCH);
     return happy.calls;
@@ -24,13 +40,12 @@ describe("release: an AWS failure at every single call, then a re-run", () => {
 
   it("switch never leaves traffic split, and a re-run completes it", async () => {
     const calls = await happyCalls;
-    expect(calls.length).to.be.greaterThan(20);
+    expect(calls).to.include.members(["AutoScaling.UpdateAutoScalingGroup", "AutoScaling.PutScheduledUpdateGroupAction", "AutoScaling.DeleteScheduledAction"]);
     for (let n = 1; n <= calls.length; n++) {
-      const world = World.betweenReleases("blue");
+      const world = World.betweenReleases("blue", { blue: 3, green: 2 });
       failCall(world, n);
       const failed = await run(world, SWITCH);
-      expect(failed.code, `failing call ${n} (${calls[n - 1]})`).to.equal(ExitCode.checkFailed);
-      expect(failed.err, `call ${n}`).to.include(`injected failure of ${calls[n - 1]!.split(".")[1]}`);
+      expectFailedOrWarned(failed, calls[n - 1]!.split(".")[1]!, `failing call ${n} (${calls[n - 1]})`);
       // Either all traffic is back on blue, or (failure after the last step) all of it is on green.
       expect([blueLive, greenLive], `call ${n}: ${JSON.stringify(world.listeners[PRODUCTION_LISTENER])}`).to.deep.include(
         world.listeners[PRODUCTION_LISTENER],
@@ -45,14 +60,20 @@ describe("release: an AWS failure at every single call, then a re-run", () => {
   });
 
   it("rollback either moves all traffic or none, and a re-run completes it", async () => {
-    for (let n = 1; n <= 8; n++) {
+    const afterSwitch = () => {
       const world = World.betweenReleases("blue");
       world.listeners[PRODUCTION_LISTENER] = greenLive;
       world.listeners[TEST_LISTENER] = blueLive;
       world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
+      return world;
+    };
+    const probe = afterSwitch();
+    await run(probe, ["rollback"]);
+    for (let n = 1; n <= probe.calls.length; n++) {
+      const world = afterSwitch();
       failCall(world, n);
       const failed = await run(world, ["rollback"]);
-      expect(failed.code, `failing call ${n}`).to.equal(ExitCode.checkFailed);
+      expectFailedOrWarned(failed, probe.calls[n - 1]!.split(".")[1]!, `failing call ${n} (${probe.calls[n - 1]})`);
       expect([blueLive, greenLive]).to.deep.include(world.listeners[PRODUCTION_LISTENER]);
 
       world.before = () => {};
@@ -64,10 +85,15 @@ describe("release: an AWS failure at every single call, then a re-run", () => {
 
   it("deploy fails cleanly at every call, and a re-run neither duplicates nor loses the deployment", async () => {
     const argv = ["deploy", "--revision", "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip", "--poll", "5"];
-    const probe = World.betweenReleases("blue");
+    const uploaded = () => {
+      const world = World.betweenReleases("blue");
+      world.putObject("revisions/v3/bluegreen-revision.zip");
+      return world;
+    };
+    const probe = uploaded();
     await run(probe, argv);
     for (let n = 1; n <= probe.calls.length; n++) {
-      const world = World.betweenReleases("blue");
+      const world = uploaded();
       failCall(world, n);
       expect((await run(world, argv)).code, `failing call ${n}`).to.equal(ExitCode.checkFailed);
       world.before = () => {};

@@ -15,7 +15,7 @@ function afterSwitchToGreen(): World {
 }
 
 describe("release rollback", () => {
-  it("puts all traffic back on the previous color in one production listener update (8 AWS calls)", async () => {
+  it("puts all traffic back on the previous color in one production listener update (10 AWS calls)", async () => {
     const world = afterSwitchToGreen();
     const result = await run(world, ["rollback"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
@@ -24,10 +24,12 @@ describe("release rollback", () => {
     expect(world.calls).to.deep.equal([
       "ELB.DescribeListeners", // both listeners, one call
       "ELB.DescribeTags", // listener + both target groups, one call
+      "ELB.DescribeTargetHealth", // blue: no unhealthy target, and how many healthy
       "CodeDeploy.GetDeploymentGroup", // blue not redeployed since it was verified
-      "ELB.DescribeTargetHealth", // blue healthy
+      "AutoScaling.DescribeAutoScalingGroups", // both groups: blue has as many ready as green in service
       "ELB.DescribeListeners", // concurrency re-read
       "ELB.ModifyListener", // production: the one update that moves traffic
+      "AutoScaling.DescribeAutoScalingGroups", // after it: holds to release (none here)
       "ELB.DescribeListeners", // concurrency re-read
       "ELB.ModifyListener", // test listener to the color rolled back from
     ]);
@@ -66,7 +68,7 @@ describe("release rollback", () => {
     world.deployed("blue", "d-NEW00003", "revisions/v3/bluegreen-revision.zip", "Succeeded");
     const result = await run(world, ["rollback"]);
     expect(result.code).to.equal(ExitCode.refused);
-    expect(result.err).to.match(/blue no longer holds a verified release \(verified deployment d-LIVE00001, latest d-NEW00003/);
+    expect(result.err).to.match(/blue no longer holds a verified release \(blue was deployed again \(d-NEW00003, Succeeded\) after verification of d-LIVE00001\)/);
     expect(world.count("ELB.ModifyListener")).to.equal(0);
   });
 
@@ -75,7 +77,7 @@ describe("release rollback", () => {
     world.health.blue = ["unhealthy", "healthy"];
     const refusedRun = await run(world, ["rollback"]);
     expect(refusedRun.code).to.equal(ExitCode.refused);
-    expect(refusedRun.err).to.match(/blue is not healthy \(1\/2 healthy\)/);
+    expect(refusedRun.err).to.match(/blue is not healthy \(1 healthy, 1 unhealthy\)/);
 
     const forced = await run(world, ["rollback", "--force"]);
     expect(forced.code).to.equal(ExitCode.ok);

@@ -4,7 +4,12 @@ import { PRODUCTION_LISTENER, TEST_LISTENER, World, targetGroupArn } from "./fak
 import { run } from "./run";
 
 const ROLLBACK_TAG = "bluegreen:rollback-color";
-const switchV2 = (world: World, ...extra: string[]) => run(world, ["switch", "--version", "v2", "--bake", "30", "--interval", "10", ...extra]);
+// 180 s: what the fake's alarms (2 of 3 datapoints of 60 s, as infra/monitoring.ts) need to fire.
+/** `switch --version v2 --bake 180 --interval 60`, with the test's own flags in place of those it gives (a flag is given once). */
+function switchV2(world: World, ...extra: string[]) {
+  const defaults = Object.entries({ "--version": "v2", "--bake": "180", "--interval": "60" }).filter(([flag]) => !extra.includes(flag));
+  return run(world, ["switch", ...defaults.flat(), ...extra]);
+}
 
 /** The production weights after each ModifyListener, to see the steps a run took. */
 function recordProductionWeights(world: World): string[] {
@@ -29,16 +34,16 @@ describe("release switch", () => {
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
     expect(world.tags[PRODUCTION_LISTENER]![ROLLBACK_TAG]).to.equal("blue");
-    expect(result.elapsedMs).to.equal(90_000);
-    // Before each step and every 10 s of each 30 s bake: 3 + 3 × 3 checks.
-    expect(world.count("CloudWatch.DescribeAlarms")).to.equal(12);
+    expect(result.elapsedMs).to.equal(540_000);
+    // The bake's length against the alarms, then before each step and every 60 s of each 180 s bake: 1 + 3 + 3 × 3.
+    expect(world.count("CloudWatch.DescribeAlarms")).to.equal(13);
     expect(result.out.at(-1)).to.include("switch complete: green is live with v2, blue is idle");
   });
 
   it("switches back the other way (green → blue) with custom steps", async () => {
     const world = World.betweenReleases("green");
     const steps = recordProductionWeights(world);
-    const result = await run(world, ["switch", "--steps", "25,100", "--bake", "0"]);
+    const result = await run(world, ["switch", "--steps", "25,100", "--bake", "180"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
     expect(steps).to.deep.equal(["25/75", "100/0"]);
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
@@ -76,12 +81,24 @@ describe("release switch", () => {
     expect(world.count("ELB.ModifyListener")).to.equal(0);
   });
 
-  it("fails closed when a configured alarm does not exist", async () => {
+  it("refuses up front (exit 2, a stack output naming no usable alarm) when a configured alarm does not exist", async () => {
     const world = World.betweenReleases("blue");
     delete world.alarms["bluegreen-staging-latency"];
     const result = await switchV2(world);
+    expect(result.code).to.equal(ExitCode.usage);
+    expect(result.err).to.include("alarm bluegreen-staging-latency does not exist, or is a composite alarm");
+    expect(world.count("ELB.ModifyListener") + world.count("AutoScaling.UpdateAutoScalingGroup")).to.equal(0);
+  });
+
+  it("fails closed when a configured alarm disappears during the switch", async () => {
+    const world = World.betweenReleases("blue");
+    world.before = (command) => {
+      if (command === "DescribeAlarms" && world.listeners[PRODUCTION_LISTENER]!.green === 50) delete world.alarms["bluegreen-staging-latency"];
+    };
+    const result = await switchV2(world);
     expect(result.code).to.equal(ExitCode.checkFailed);
     expect(result.err).to.include("alarm bluegreen-staging-latency does not exist");
+    expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
   });
 
   it("rolls back mid-switch when an alarm fires during the 50% bake, restoring blue 100 / green 0", async () => {
@@ -116,28 +133,28 @@ describe("release switch", () => {
 
     it("switches away from a color whose own alarm fires", async () => {
       const world = colored("bluegreen-staging-blue-target-5xx-rate");
-      const result = await run(world, ["switch", "--bake", "0"], COLORED);
+      const result = await run(world, ["switch", "--bake", "180"], COLORED);
       expect(result.code, result.err).to.equal(ExitCode.ok);
       expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
     });
 
     for (const firing of ["bluegreen-staging-green-target-5xx-rate", "bluegreen-staging-alb-5xx"]) {
       it(`aborts on ${firing}`, async () => {
-        const result = await run(colored(firing), ["switch", "--bake", "0"], COLORED);
+        const result = await run(colored(firing), ["switch", "--bake", "180"], COLORED);
         expect(result.code).to.equal(ExitCode.checkFailed);
         expect(result.err).to.include(`alarm ${firing} is in ALARM`);
       });
     }
   });
 
-  it("restores when the new color's targets turn unhealthy before the next step", async () => {
+  it("restores when a target of the new color turns unhealthy before the next step", async () => {
     const world = World.betweenReleases("blue");
     world.before = (command) => {
-      if (command === "DescribeTargetHealth" && world.listeners[PRODUCTION_LISTENER]!.green === 10) world.health.green = ["healthy", "draining"];
+      if (command === "DescribeTargetHealth" && world.listeners[PRODUCTION_LISTENER]!.green === 10) world.health.green = ["healthy", "unhealthy"];
     };
     const result = await switchV2(world);
     expect(result.code).to.equal(ExitCode.checkFailed);
-    expect(result.err).to.match(/while 10% was on green:\n\s+green target i-green1:80 draining/);
+    expect(result.err).to.match(/while 10% was on green:\n\s+green target i-green1:80 unhealthy \(Target.ResponseCodeMismatch/);
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
   });
 
@@ -212,14 +229,14 @@ describe("release switch", () => {
   it("counts an operator's rollback just before a failed check as the restore (exit 1, not 4)", async () => {
     const world = World.betweenReleases("blue");
     world.before = (command) => {
-      // The check before step 2 (after step 1's pre-check and its one bake check) sees the alarm
-      // that made an operator roll back a moment earlier.
-      if (command === "DescribeAlarms" && world.count("CloudWatch.DescribeAlarms") === 3) {
+      // The check before step 2 (after the bake's length check, step 1's pre-check and its one
+      // bake check) sees the alarm that made an operator roll back a moment earlier.
+      if (command === "DescribeAlarms" && world.count("CloudWatch.DescribeAlarms") === 4) {
         world.alarms["bluegreen-staging-5xx"] = "ALARM";
         world.listeners[PRODUCTION_LISTENER] = { blue: 100, green: 0 };
       }
     };
-    const result = await switchV2(world, "--interval", "30");
+    const result = await switchV2(world, "--interval", "180");
     expect(result.code, result.err).to.equal(ExitCode.checkFailed);
     expect(result.err).to.match(/switch aborted: before moving 50% to green/);
     expect(result.out.join("\n")).to.include("already has all traffic on blue (rolled back by someone else); nothing to restore");

@@ -29,12 +29,14 @@ describe("release: status / switch / rollback end to end", () => {
     const { transcript, step, show } = recorder(world);
 
     expect((await step(["status"])).code).to.equal(ExitCode.ok);
-    expect((await step(["switch", "--steps", "10,50,100", "--bake", "60", "--interval", "20"])).code).to.equal(ExitCode.ok);
+    expect((await step(["switch", "--steps", "10,50,100", "--bake", "180", "--interval", "60"])).code).to.equal(ExitCode.ok);
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
     await step(["status"]);
     const rollback = await step(["rollback"]);
     expect(rollback.code).to.equal(ExitCode.ok);
-    expect(rollback.calls).to.have.length(8);
+    // 10 calls, and 3 more to end blue's capacity hold once it is live again.
+    expect(rollback.calls).to.have.length(13);
+    expect(rollback.calls.indexOf("ELB.ModifyListener")).to.equal(6);
     expect(rollback.calls.filter((c) => c === "ELB.ModifyListener")).to.have.length(2);
     transcript.splice(transcript.length - 1, 0, `rollback AWS calls: ${rollback.calls.join(", ")}`);
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
@@ -50,7 +52,7 @@ describe("release: status / switch / rollback end to end", () => {
       if (command === "DescribeAlarms" && world.listeners[PRODUCTION_LISTENER]!.green === 50) world.alarms["bluegreen-staging-5xx"] = "ALARM";
     };
     const { step, show } = recorder(world);
-    expect((await step(["switch", "--bake", "60", "--interval", "20"])).code).to.equal(ExitCode.checkFailed);
+    expect((await step(["switch", "--bake", "180", "--interval", "60"])).code).to.equal(ExitCode.checkFailed);
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
     await step(["status"]);
     show();

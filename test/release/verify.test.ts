@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
+import { MAX_LOOKBACK } from "../../release/instance-proof";
 import { PRODUCTION_LISTENER, TEST_LISTENER, World, instanceTarget, targetGroupArn } from "./fake-aws";
 import { run } from "./run";
 
@@ -37,14 +38,15 @@ describe("release verify", () => {
   });
 
   const failures: [string, (world: World) => void, RegExp][] = [
-    ["an unhealthy target", (w) => (w.health.green = ["healthy", "unhealthy"]), /green targets not all healthy \(1\/2 healthy\)[\s\S]*i-green1:80 unhealthy \(Target.ResponseCodeMismatch/],
+    ["an unhealthy target", (w) => (w.health.green = ["healthy", "unhealthy"]), /green targets not ready \(1 healthy, 1 unhealthy\)[\s\S]*i-green1:80 unhealthy \(Target.ResponseCodeMismatch/],
+    ["no healthy target (all still in their first checks)", (w) => (w.health.green = ["initial", "initial"]), /green targets not ready \(0 healthy, 2 initial\):\n\s+has 0 healthy targets, 1 required/],
     ["no registered targets", (w) => (w.health.green = []), /no targets registered/],
     ["/health/deep not 200", (w) => (w.http["/health/deep"] = { status: 503, body: '{"status":"unavailable"}' }), /\/health\/deep answered 503/],
     ["another version served", (w) => (w.http["/version"] = { status: 200, body: '{"version":"v1","commit":"0999"}' }), /serves \{"version":"v1".*expected version v2/],
     ["/version not JSON", (w) => (w.http["/version"] = { status: 200, body: "<html>" }), /serves <html>, expected version v2/],
     [
       "a target the last deployment did not succeed on (the ALB still serves the right /version)",
-      (w) => (w.health.green = ["healthy", "healthy", "healthy"]),
+      (w) => (w.health.green = ["healthy", "healthy", "initial"]),
       /green targets not proven by deployment d-IDLE00002 or an earlier deployment of its revision \(not a Succeeded instance of the newest one that targeted them; redeploy the whole group, see the runbook\):\n\s+i-green2:80$/,
     ],
     [
@@ -133,7 +135,7 @@ describe("release verify", () => {
       [
         "instances proven only by a deployment further back than the look-back bound",
         (w) => {
-          for (let i = 0; i < 20; i++) w.scaledOut("green", `d-ASG0000${10 + i}`);
+          for (let i = 0; i < MAX_LOOKBACK; i++) w.scaledOut("green", `d-ASG00${1000 + i}`);
         },
         ["i-green0:80", "i-green1:80"],
       ],
