@@ -5,8 +5,8 @@ import { scenario } from "./scenario";
  * Issue 8, "Why" 9: ROLLBACK_ALARM_NAMES may name a composite alarm. DescribeAlarms returns
  * composite alarms only to a caller allowed cloudwatch:DescribeAlarms on `*` (the model reads
  * that from the deploy role's policy as declared). Either the role may read it and it guards
- * the switch like any alarm, or the tool refuses up front naming it as a composite alarm; never
- * "does not exist".
+ * the switch like any alarm, or the tool refuses up front, naming it and saying it may be a
+ * composite alarm (a plain "does not exist" sent people looking for a deleted alarm).
  */
 scenario("a composite alarm among the rollback alarms", { stack: "staging" }, (get) => {
   it("guards the switch with it, or refuses up front naming it", async () => {
@@ -22,7 +22,6 @@ scenario("a composite alarm among the rollback alarms", { stack: "staging" }, (g
     const minimum = String(s.minimumBakeSeconds());
     const result = await s.cli(["switch", "--steps", "50,100", "--bake", minimum], { RELEASE_VERSION: "v2" });
     const log = `${result.out.join("\n")}\n${result.err}`;
-    expect(result.err, log).to.not.match(new RegExp(`${composite} does not exist`));
     if (s.world.cloudwatch.compositeAlarmsReadable) {
       expect(result.code, log).to.equal(1);
       expect(s.world.cloudwatch.alarmState(composite)).to.equal("ALARM");

@@ -11,7 +11,6 @@ import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { awsClients, type AwsClients } from "../../release/context";
-import { DAY_MS } from "./aws/s3";
 import { Scenario } from "./scenario";
 
 describe("AWS model", function () {
@@ -41,8 +40,11 @@ describe("AWS model", function () {
     );
     expect(deploymentGroupInfo!.alarmConfiguration!.alarms!.map((a) => a.name)).to.include("bluegreen-staging-green-target-5xx-rate");
 
-    const { MetricAlarms = [] } = await call(aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ["bluegreen-staging-green-target-5xx-rate"] })));
-    expect(MetricAlarms.map((a) => [a.EvaluationPeriods, a.DatapointsToAlarm, a.Metrics?.length])).to.deep.equal([[3, 2, 3]]);
+    const declared = s.world.cloudwatch.alarms.get("bluegreen-staging-green-target-5xx-rate")!;
+    const { MetricAlarms = [] } = await call(aws.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: [declared.name] })));
+    expect(MetricAlarms.map((a) => [a.EvaluationPeriods, a.DatapointsToAlarm, a.Metrics?.map((m) => m.Id)])).to.deep.equal([
+      [declared.evaluationPeriods, declared.datapointsToAlarm, declared.queries.map((q) => q.id)],
+    ]);
 
     const bucket = s.env.CODEDEPLOY_S3_BUCKET!;
     const put = await call(aws.s3.send(new PutObjectCommand({ Bucket: bucket, Key: "revisions/x/b.zip", Body: Buffer.from("bundle") })));
@@ -120,17 +122,22 @@ describe("AWS model", function () {
     expect(firedAt! - start).to.equal(2 * 60_000 + s.world.cloudwatch.publishDelayMs + 1);
   });
 
-  it("expires a current revision at the midnight UTC after creation plus the rule's days, keeping it as a noncurrent version", async () => {
+  it("expires by lifecycle at the midnight UTC after creation (or becoming noncurrent) plus the rule's days", async () => {
     await s.installEverywhere("v0");
-    const bucket = s.world.s3.buckets.get(s.env.CODEDEPLOY_S3_BUCKET!)!;
-    const days = bucket.lifecycle[0]!.expirationDays!;
-    const created = s.clock.now();
-    const object = s.world.s3.putObject(bucket.name, "revisions/v1/bluegreen-revision.zip", Buffer.from("v1"));
-    const due = Math.ceil((created + days * DAY_MS) / DAY_MS) * DAY_MS;
-    await s.driver.advanceTo(due - 1);
-    expect(s.world.s3.getObject(bucket.name, "revisions/v1/bluegreen-revision.zip").versionId).to.equal(object.versionId);
-    await s.driver.advanceTo(due);
-    expect(() => s.world.s3.getObject(bucket.name, "revisions/v1/bluegreen-revision.zip")).to.throw("The specified key does not exist");
-    expect(s.world.s3.getObject(bucket.name, "revisions/v1/bluegreen-revision.zip", object.versionId).etag).to.equal(object.etag);
+    const bucket = "lifecycle-model";
+    s.world.s3.createBucket(bucket, { versioning: true, lifecycle: [{ enabled: true, prefix: "r/", expirationDays: 3, noncurrentDays: 2, expiredObjectDeleteMarker: true }] });
+    // The docs' example: created 10:30 UTC with 3 days -> expires at midnight UTC four days later.
+    await s.driver.advanceTo(Date.UTC(2026, 2, 3, 10, 30));
+    const first = s.world.s3.putObject(bucket, "r/a", Buffer.from("a1"));
+    await s.driver.advanceTo(Date.UTC(2026, 2, 6, 23, 59));
+    expect(s.world.s3.getObject(bucket, "r/a").versionId).to.equal(first.versionId);
+    await s.driver.advanceTo(Date.UTC(2026, 2, 7));
+    expect(() => s.world.s3.getObject(bucket, "r/a")).to.throw("The specified key does not exist");
+    // Noncurrent since Mar 7 00:00 + 2 days -> gone at Mar 9 00:00, and with it the lone delete marker.
+    expect(s.world.s3.getObject(bucket, "r/a", first.versionId).etag).to.equal(first.etag);
+    await s.driver.advanceTo(Date.UTC(2026, 2, 8, 23, 59));
+    expect(s.world.s3.getObject(bucket, "r/a", first.versionId).etag).to.equal(first.etag);
+    await s.driver.advanceTo(Date.UTC(2026, 2, 9));
+    expect(s.world.s3.buckets.get(bucket)!.objects.has("r/a")).to.equal(false);
   });
 });

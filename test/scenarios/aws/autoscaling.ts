@@ -568,8 +568,9 @@ export class AutoScalingModel {
         },
         DescribeScheduledActions: (input) => {
           const group = this.group(input.AutoScalingGroupName);
+          const names: string[] | undefined = input.ScheduledActionNames?.length ? input.ScheduledActionNames : undefined;
           return {
-            ScheduledUpdateGroupActions: [...group.scheduled.values()].map((a) => ({
+            ScheduledUpdateGroupActions: [...group.scheduled.values()].filter((a) => !names || names.includes(a.name)).map((a) => ({
               AutoScalingGroupName: group.name,
               ScheduledActionName: a.name,
               StartTime: new Date(a.startTime),

@@ -24,6 +24,11 @@ export function seededRandom(seed: number): () => number {
 
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+const nodeDelay = (delay: unknown) => {
+  const ms = Number(delay);
+  return ms >= 1 && ms <= MAX_TIMEOUT_MS ? ms : 1;
+};
+
 export interface Cancel {
   (): void;
 }
@@ -41,6 +46,11 @@ export class VirtualClock {
       shouldClearNativeTimers: true,
       loopLimit: 10_000_000,
     });
+    // Node runs a timer of less than 1 ms (or NaN, or more than 2^31-1) after 1 ms; fake-timers
+    // runs it at once. The SDK's adaptive rate limiter waits fractions of a millisecond in a loop
+    // until its token bucket refills, which only time can do: give the tool Node's rule.
+    const fakeSetTimeout = globalThis.setTimeout;
+    globalThis.setTimeout = Object.assign((fn: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => fakeSetTimeout(fn, nodeDelay(delay), ...args), fakeSetTimeout);
     Math.random = seededRandom(seed);
     this.startedAt = start;
   }

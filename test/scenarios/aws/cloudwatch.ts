@@ -15,8 +15,8 @@
  *   period P and M of N, an alarm cannot fire sooner than about M × P plus the publication delay.
  *   Evaluation runs once per minute, right after that minute's datapoints are published
  *   (world.ts schedules it, and pauses it while nothing in the world changes).
- * - Metric math (using-metric-math.html): arithmetic over the queries' ids and FILL(x, value);
- *   a missing operand makes the period missing.
+ * - Metric math (using-metric-math.html): arithmetic, comparisons, FILL and IF over the queries'
+ *   ids; a missing operand makes the period missing.
  * - Composite alarms (Create_Composite_Alarm.html): an AlarmRule over ALARM(), OK(),
  *   INSUFFICIENT_DATA(), TRUE, FALSE with AND, OR, NOT, evaluated whenever an alarm changes.
  * - DescribeAlarms (AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html): without
@@ -313,9 +313,13 @@ function mergeHistograms(histograms: (Map<number, number> | undefined)[]): Map<n
   return merged;
 }
 
-/** Metric math over per-period values: + - * / ( ) numbers, query ids, FILL(x, value). */
+/**
+ * Metric math over per-period values (using-metric-math.html): numbers, query ids, + - * /,
+ * comparisons (> < >= <= == !=, 1 for true, 0 for false), AND/&&, OR/||, FILL(x, value) and
+ * IF(condition, then, else). A missing operand makes the period missing (FILL fills it).
+ */
 export function evaluateExpression(expression: string, values: Map<string, number | undefined>): number | undefined {
-  const tokens = expression.match(/\d+(\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|[-+*/(),]/g) ?? [];
+  const tokens = expression.match(/\d+(\.\d+)?|[A-Za-z_][A-Za-z0-9_]*|>=|<=|==|!=|&&|\|\||[-+*/(),<>]/g) ?? [];
   let at = 0;
   const peek = () => tokens[at];
   const take = (expected?: string) => {
@@ -323,42 +327,63 @@ export function evaluateExpression(expression: string, values: Map<string, numbe
     if (expected !== undefined && token !== expected) throw new Error(`metric math: expected ${expected} in ${expression}`);
     return token;
   };
+  const binary: Record<string, (a: number, b: number) => number> = {
+    "+": (a, b) => a + b,
+    "-": (a, b) => a - b,
+    "*": (a, b) => a * b,
+    "/": (a, b) => a / b,
+    ">": (a, b) => Number(a > b),
+    "<": (a, b) => Number(a < b),
+    ">=": (a, b) => Number(a >= b),
+    "<=": (a, b) => Number(a <= b),
+    "==": (a, b) => Number(a === b),
+    "!=": (a, b) => Number(a !== b),
+    "&&": (a, b) => Number(a !== 0 && b !== 0),
+    "||": (a, b) => Number(a !== 0 || b !== 0),
+  };
   const apply = (a: number | undefined, op: string, b: number | undefined) => {
     if (a === undefined || b === undefined) return undefined;
-    const result = op === "+" ? a + b : op === "-" ? a - b : op === "*" ? a * b : a / b;
+    const result = binary[op === "AND" ? "&&" : op === "OR" ? "||" : op]!(a, b);
     return Number.isFinite(result) ? result : undefined;
+  };
+  /** Operators by precedence, loosest first. */
+  const levels = [["||", "OR"], ["&&", "AND"], ["==", "!=", ">", "<", ">=", "<="], ["+", "-"], ["*", "/"]];
+  const level = (n: number): number | undefined => {
+    if (n === levels.length) return primary();
+    let value = level(n + 1);
+    while (levels[n]!.includes(peek() ?? "")) value = apply(value, take()!, level(n + 1));
+    return value;
+  };
+  const args = (count: number) => {
+    take("(");
+    const values = [...Array(count).keys()].map((i) => {
+      if (i) take(",");
+      return level(0);
+    });
+    take(")");
+    return values;
   };
   const primary = (): number | undefined => {
     const token = take();
     if (token === "(") {
-      const value = sum();
+      const value = level(0);
       take(")");
       return value;
     }
     if (token === "-") return apply(0, "-", primary());
     if (/^\d/.test(token!)) return Number(token);
     if (token === "FILL") {
-      take("(");
-      const value = sum();
-      take(",");
-      const fill = sum();
-      take(")");
+      const [value, fill] = args(2);
       return value ?? fill;
+    }
+    if (token === "IF") {
+      const [condition, then, otherwise] = args(3);
+      return condition === undefined ? undefined : condition !== 0 ? then : otherwise;
     }
     if (!values.has(token!)) throw new Error(`metric math: the model does not know ${token} in ${expression}`);
     return values.get(token!);
   };
-  const product = () => {
-    let value = primary();
-    while (peek() === "*" || peek() === "/") value = apply(value, take()!, primary());
-    return value;
-  };
-  const sum = (): number | undefined => {
-    let value = product();
-    while (peek() === "+" || peek() === "-") value = apply(value, take()!, product());
-    return value;
-  };
-  const result = sum();
+  const result = level(0);
   if (at !== tokens.length) throw new Error(`metric math: unexpected ${peek()} in ${expression}`);
   return result;
 }

@@ -27,7 +27,7 @@
  *   of the last successful revision.
  * - ListDeployments documents no order (API_ListDeployments.html): the model answers in a
  *   deterministic shuffle that is never newest-first, 10 to a page (the page size is not
- *   documented either).
+ *   documented either), filtered by group, includeOnlyStatuses and createTimeRange.
  */
 import { createHash } from "node:crypto";
 import type { Cancel } from "./clock";
@@ -469,9 +469,11 @@ export class CodeDeployModel {
         ListDeployments: (input) => {
           const group = input.deploymentGroupName ? this.group(input.applicationName, input.deploymentGroupName) : undefined;
           const statuses: string[] | undefined = input.includeOnlyStatuses;
+          // createTimeRange bounds arrive as epoch seconds (the JSON protocol's timestamps).
+          const range = { start: (input.createTimeRange?.start ?? -Infinity) * 1000, end: (input.createTimeRange?.end ?? Infinity) * 1000 };
           const ids = [...this.deployments.values()]
             .filter((d) => (!input.applicationName || d.application === input.applicationName) && (!group || d.group === group.name))
-            .filter((d) => !statuses?.length || statuses.includes(d.status))
+            .filter((d) => (!statuses?.length || statuses.includes(d.status)) && d.createTime >= range.start && d.createTime <= range.end)
             .map((d) => d.id);
           const { items, nextToken } = this.page(this.listOrder(ids), input.nextToken);
           return { deployments: items, ...(nextToken && { nextToken }) };

@@ -11,7 +11,7 @@
  *   (or the time it became noncurrent, for NoncurrentVersionExpiration) plus the rule's days,
  *   rounded up to the next midnight UTC. Expiring a current version in a versioned bucket adds a
  *   delete marker (the version becomes noncurrent); expiring a noncurrent version deletes it for
- *   good. S3 acts on due objects asynchronously, usually within a day; the model acts at the
+ *   good; ExpiredObjectDeleteMarker removes a delete marker with no versions left behind it. S3 acts on due objects asynchronously, usually within a day; the model acts at the
  *   midnight the rule falls due (the docs give no bound on the delay).
  */
 import { createHash } from "node:crypto";
@@ -36,6 +36,8 @@ export interface LifecycleRule {
   prefix: string;
   expirationDays?: number;
   noncurrentDays?: number;
+  /** Remove a current delete marker once no noncurrent version is left behind it. */
+  expiredObjectDeleteMarker?: boolean;
 }
 
 export interface Bucket {
@@ -87,18 +89,26 @@ export class S3Model {
     return version;
   }
 
-  /** The version a reader gets: the given one, or the current one; throws S3's 404s. */
-  getObject(bucketName: string, key: string, versionId?: string): ObjectVersion {
+  /**
+   * The version a reader gets: the given one, or the current one; throws S3's 404s, or 403 to a
+   * reader without s3:ListBucket on the bucket (API_HeadObject.html, API_GetObject.html: S3 then
+   * does not say whether the key exists).
+   */
+  getObject(bucketName: string, key: string, versionId?: string, canList = true): ObjectVersion {
     const versions = this.bucket(bucketName).objects.get(key) ?? [];
+    const missing = (code: string, message: string) => (canList ? new AwsError(code, message, 404) : new AwsError("AccessDenied", "Access Denied", 403));
     if (versionId !== undefined) {
       const version = versions.find((v) => v.versionId === versionId);
-      if (!version || version.deleteMarker) throw new AwsError("NoSuchVersion", "The specified version does not exist.", 404);
+      if (!version || version.deleteMarker) throw missing("NoSuchVersion", "The specified version does not exist.");
       return version;
     }
     const current = versions.at(-1);
-    if (!current || current.deleteMarker) throw new AwsError("NoSuchKey", "The specified key does not exist.", 404);
+    if (!current || current.deleteMarker) throw missing("NoSuchKey", "The specified key does not exist.");
     return current;
   }
+
+  /** Whether the API's caller (the release jobs' role) may list each bucket; seed.ts reads it from the role's policy. */
+  callerMayList: (bucket: string) => boolean = () => true;
 
   /** Applies every enabled lifecycle rule that has fallen due by now. */
   runLifecycle(): void {
@@ -118,8 +128,10 @@ export class S3Model {
             );
             versions.splice(0, versions.length, ...keep);
           }
+          if (rule.expiredObjectDeleteMarker && versions.length === 1 && versions[0]!.deleteMarker) versions.length = 0;
         }
       }
+      for (const [key, versions] of bucket.objects) if (!versions.length) bucket.objects.delete(key);
     }
   }
 
@@ -150,13 +162,13 @@ export class S3Model {
       };
     }
     if (request.method === "HEAD" && key) {
-      return { operation: "HeadObject", run: () => ({ status: 200, headers: objectHeaders(this.getObject(bucket, key, versionId)), body: "" }) };
+      return { operation: "HeadObject", run: () => ({ status: 200, headers: objectHeaders(this.getObject(bucket, key, versionId, this.callerMayList(bucket))), body: "" }) };
     }
     if (request.method === "GET" && key) {
       return {
         operation: "GetObject",
         run: () => {
-          const v = this.getObject(bucket, key, versionId);
+          const v = this.getObject(bucket, key, versionId, this.callerMayList(bucket));
           return { status: 200, headers: objectHeaders(v), body: v.body };
         },
       };

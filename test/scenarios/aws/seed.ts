@@ -74,15 +74,19 @@ function lifecycleRules(inputs: Wire): LifecycleRule[] {
     prefix: r.filter?.prefix ?? r.prefix ?? "",
     ...(r.expiration?.days !== undefined && { expirationDays: r.expiration.days }),
     ...(r.noncurrentVersionExpiration?.noncurrentDays !== undefined && { noncurrentDays: r.noncurrentVersionExpiration.noncurrentDays }),
+    ...(r.expiration?.expiredObjectDeleteMarker && { expiredObjectDeleteMarker: true }),
   }));
 }
 
-/** Whether an IAM policy document allows `action` on every resource ("*"). */
-function allowsOnAnyResource(policy: Wire, action: string): boolean {
-  const statements: Wire[] = [policy.Statement].flat();
-  const matches = (pattern: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(action);
-  return statements.some(
-    (s) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => matches(a)) && [s.Resource].flat().includes("*"),
+/**
+ * Whether an IAM policy document allows `action` on `resource`: an Allow statement whose Action
+ * and Resource patterns (`*` wildcards) match. Only as much IAM as the model enforces: the deploy
+ * role's reads of composite alarms and its s3:ListBucket.
+ */
+function allows(policy: Wire, action: string, resource: string): boolean {
+  const matches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(value);
+  return [policy.Statement].flat().some(
+    (s: Wire) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => matches(a, action)) && [s.Resource].flat().some((r: string) => matches(r, resource)),
   );
 }
 
@@ -192,10 +196,12 @@ export function seedWorld(world: World, sim: SimulatedStack): Record<string, str
     });
   }
 
-  // What the release jobs' role may do that the model enforces: composite alarm reads need "*".
+  // What the release jobs' role may do, as far as the model enforces it (see `allows`).
   const deployRoleName = outputs.DEPLOY_ROLE_ARN!.split("/").pop();
   const deployPolicies = ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === deployRoleName).map((p) => JSON.parse(p.inputs.policy) as Wire);
-  world.cloudwatch.compositeAlarmsReadable = deployPolicies.some((p) => allowsOnAnyResource(p, "cloudwatch:DescribeAlarms"));
+  // Composite alarms are returned only to a caller allowed DescribeAlarms on "*" itself.
+  world.cloudwatch.compositeAlarmsReadable = deployPolicies.some((p) => [p.Statement].flat().some((s: Wire) => s.Effect === "Allow" && [s.Resource].flat().includes("*") && allows({ Statement: [s] }, "cloudwatch:DescribeAlarms", "*")));
+  world.s3.callerMayList = (bucket) => deployPolicies.some((p) => allows(p, "s3:ListBucket", `arn:aws:s3:::${bucket}`));
   return outputs;
 }
 
