@@ -102,12 +102,24 @@ export function alarmDelay(alarm: MetricAlarm): AlarmDelay {
 }
 
 /**
+ * How long `alarm` may still judge a condition that has ended: it evaluates the last
+ * `EvaluationPeriods` periods, the latest of which arrives up to a period late ("Evaluating an
+ * alarm", as in alarmDelay). An alarm read sooner may still be (or turn) ALARM for the time before.
+ */
+export function alarmMemorySeconds(alarm: MetricAlarm): number {
+  const { periodSeconds } = alarmDelay(alarm);
+  return periodSeconds * ((alarm.EvaluationPeriods ?? 1) + 1);
+}
+
+/**
  * Refuses (exit 2, before anything changes) a bake during which the alarms guarding `color`
  * could not fire: a bake shorter than the slowest of them proves nothing. Also refuses alarms the
- * tool cannot use (composite or missing), since the bake would then watch nothing.
+ * tool cannot use (composite or missing), since the bake would then watch nothing. Returns the
+ * guarding alarms.
  */
-export async function requireBakeLongEnough(ctx: ReleaseContext, color: Color, bakeSeconds: number): Promise<void> {
-  const delays = (await requireGuardingMetricAlarms(ctx, color)).map(alarmDelay);
+export async function requireBakeLongEnough(ctx: ReleaseContext, color: Color, bakeSeconds: number): Promise<MetricAlarm[]> {
+  const alarms = await requireGuardingMetricAlarms(ctx, color);
+  const delays = alarms.map(alarmDelay);
   const slowest = delays.reduce<AlarmDelay | undefined>((a, b) => (a && a.seconds >= b.seconds ? a : b), undefined);
   if (slowest && bakeSeconds < slowest.seconds) {
     throw usageError(
@@ -115,4 +127,5 @@ export async function requireBakeLongEnough(ctx: ReleaseContext, color: Color, b
         `${slowest.periodSeconds}s plus one period of delay = ${slowest.seconds}s; use --bake ${slowest.seconds} or more`,
     );
   }
+  return alarms;
 }

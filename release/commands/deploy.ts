@@ -18,6 +18,7 @@ import {
   type S3Revision,
 } from "../aws/deployments";
 import { readListenerWeights } from "../aws/listeners";
+import { targetHealth, targetProblems } from "../aws/target-health";
 import { currentObject } from "../aws/objects";
 
 export interface DeployOptions {
@@ -58,7 +59,31 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
     );
   }
   await requireEveryInstanceSucceeded(ctx, outcome, idle);
-  ctx.log(`deployment ${deploymentId} to ${idle} succeeded on every instance; next: verify`);
+  ctx.log(`deployment ${deploymentId} to ${idle} succeeded on every instance`);
+  await waitForHealthyTargets(ctx, idle, options);
+  ctx.log(`${idle}: targets pass their health checks; next: verify`);
+}
+
+/**
+ * CodeDeploy's success says nothing of the load balancer (the groups deploy without traffic
+ * control). A target that failed its health checks before the deployment (the first release, on a
+ * fleet that had no app) turns healthy only after HealthyThresholdCount passing checks
+ * (elasticloadbalancing/latest/application/target-group-health-checks.html): waits for what
+ * `verify` requires of the targets, up to the deploy timeout, so that the job's next step can verify.
+ */
+async function waitForHealthyTargets(ctx: ReleaseContext, idle: Color, options: DeployOptions) {
+  const started = ctx.clock.now();
+  for (;;) {
+    const health = await targetHealth(ctx, idle);
+    const problems = targetProblems(health, 1);
+    if (!problems.length) return;
+    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
+    if (elapsed >= options.timeoutSeconds) {
+      throw checkFailed([`${idle} targets did not pass their health checks within ${options.timeoutSeconds}s of the deployment:`, ...problems].join("\n  "));
+    }
+    ctx.log(`${idle}: waiting for the targets to pass their health checks (${health.summary}) (${elapsed}s)`);
+    await ctx.clock.sleep(options.pollSeconds * 1000);
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { allOn, formatWeights, otherColor, sameWeights, share, soleColor, splitTowards, type Color, type Weights } from "../colors";
 import type { ReleaseContext } from "../context";
 import { ExitCode, ReleaseError, checkFailed, refused } from "../errors";
-import { requireBakeLongEnough } from "../aws/alarms";
+import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import { alarmMemorySeconds, requireBakeLongEnough } from "../aws/alarms";
 import { getDeployment } from "../aws/deployments";
 import { readBothListeners, readSettled, requireListenerWeights, setListenerWeights, writeListenerWeights, type ListenerState } from "../aws/listeners";
 import { readReleaseTags, recordRollbackColor } from "../aws/release-tags";
@@ -49,10 +50,11 @@ export async function switchTraffic(ctx: ReleaseContext, options: SwitchOptions)
   }
   const from: Color = live ?? tags.rollbackColor!;
   const to = otherColor(from);
-  await requireBakeLongEnough(ctx, to, options.bakeSeconds);
+  const alarms = await requireBakeLongEnough(ctx, to, options.bakeSeconds);
   const { deploymentId, reason } = await verifiedState(ctx, tags, to, options.version);
   if (!deploymentId) throw refused(`${to} is not verified for ${options.version}: ${reason}. Run verify first.`);
   const verified = await getDeployment(ctx, deploymentId);
+  if (live) await waitForAlarmsToJudgeTheRelease(ctx, to, tags.verification[to]?.at, alarms);
 
   if (!live) ctx.log(`resuming the switch ${from} -> ${to} at ${formatWeights(production)}`);
   let current: ListenerState = { weights: production };
@@ -101,6 +103,23 @@ export async function switchTraffic(ctx: ReleaseContext, options: SwitchOptions)
   } else {
     ctx.log(`canary holds at ${formatWeights(current.weights)}; run switch again with further steps to finish, or rollback`);
   }
+}
+
+/**
+ * Before the first step, the new color's alarms must judge only minutes in which it ran the
+ * verified release: until then they may still be in (or turn to) ALARM for the time before, as
+ * on a first release, when the color had no app minutes ago, or be OK for minutes the release
+ * did not run in. Waits out the rest of the slowest alarm's memory since the verification.
+ */
+async function waitForAlarmsToJudgeTheRelease(ctx: ReleaseContext, to: Color, verifiedAt: string | undefined, alarms: MetricAlarm[]) {
+  const since = Date.parse(verifiedAt ?? "");
+  if (Number.isNaN(since) || !alarms.length) return;
+  const memory = Math.max(...alarms.map(alarmMemorySeconds));
+  const waitMs = since + memory * 1000 - ctx.clock.now();
+  if (waitMs <= 0) return;
+  const ago = Math.round((ctx.clock.now() - since) / 1000);
+  ctx.log(`${to} was verified ${ago}s ago: waiting ${Math.ceil(waitMs / 1000)}s before moving traffic, until its alarms (which look back ${memory}s) judge only minutes with the release`);
+  await ctx.clock.sleep(waitMs);
 }
 
 async function failOnProblems(when: string, problems: string[]) {

@@ -127,6 +127,33 @@ describe("release deploy", () => {
     expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
   });
 
+  // Found by the whole-lifecycle scenario (test/scenarios/whole-lifecycle.test.ts): on a first
+  // release the idle color's target failed its health checks before there was an app, and ELB
+  // marks it healthy only after HealthyThresholdCount passing checks; verify, run right after,
+  // refused the release.
+  it("waits, after the deployment, until the idle color's targets pass their health checks", async () => {
+    const world = World.betweenReleases("blue");
+    world.health.green = ["unhealthy", "unhealthy"];
+    let checks = 0;
+    world.before = (command) => {
+      if (command === "DescribeTargetHealth" && ++checks === 3) world.health.green = ["healthy", "healthy"];
+    };
+    const result = await deployV3(world);
+    expect(result.code, result.err).to.equal(ExitCode.ok);
+    expect(checks).to.equal(3);
+    expect(result.out.join("\n")).to.match(/green: waiting for the targets to pass their health checks \(0 healthy, 2 unhealthy\)/);
+    expect(result.out.at(-1)).to.include("next: verify");
+  });
+
+  it("fails after --timeout when the idle color's targets never pass their health checks", async () => {
+    const world = World.betweenReleases("blue");
+    world.health.green = ["healthy", "unhealthy"];
+    const result = await deployV3(world, "--timeout", "60");
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.include("green targets did not pass their health checks within 60s of the deployment");
+    expect(result.err).to.include("i-green1:80 unhealthy (Target.ResponseCodeMismatch");
+  });
+
   it("refuses while production traffic is split", async () => {
     const world = World.betweenReleases("blue");
     world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };

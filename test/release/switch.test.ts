@@ -40,6 +40,24 @@ describe("release switch", () => {
     expect(result.out.at(-1)).to.include("switch complete: green is live with v2, blue is idle");
   });
 
+  // Found by the whole-lifecycle scenario (test/scenarios/whole-lifecycle.test.ts): on a first
+  // release green had no app until minutes before, and its unhealthy-hosts alarm, evaluating those
+  // minutes' late datapoints, turned ALARM after the switch's first check, aborting the switch.
+  it("starts moving traffic only once the new color's alarms judge minutes since it was verified", async () => {
+    const world = World.betweenReleases("blue");
+    const verifiedAt = world.nowMs - 60_000;
+    world.tags[targetGroupArn("green")]!["bluegreen:verified-at"] = new Date(verifiedAt).toISOString();
+    let firstMoveAt: number | undefined;
+    world.before = (command, input) => {
+      if (command === "ModifyListener" && input.ListenerArn === PRODUCTION_LISTENER) firstMoveAt ??= world.nowMs;
+    };
+    const result = await switchV2(world);
+    expect(result.code, result.err).to.equal(ExitCode.ok);
+    // The alarms look back 3 periods of 60 s, plus one period for late datapoints.
+    expect(firstMoveAt! - verifiedAt).to.be.at.least(240_000);
+    expect(result.out.join("\n")).to.match(/green was verified 60s ago: waiting 180s before moving traffic/);
+  });
+
   it("switches back the other way (green → blue) with custom steps", async () => {
     const world = World.betweenReleases("green");
     const steps = recordProductionWeights(world);
