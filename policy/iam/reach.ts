@@ -18,8 +18,9 @@
  * `cloudwatch:namespace`). Actions AWS authorizes only on `*` are never over-broad.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { hasWildcard, parseArn, patternsIntersect } from "../lib/arn";
-import { type ActionInfo, expandAction, type ResourceTypeInfo } from "../lib/iamActions";
+import { hasWildcard, parseArn, patternRegExp, patternsIntersect, variablesAsWildcards } from "../lib/arn";
+import { formatlessType, loadServicesOf, typesOfArn, wildcardsOnlyInIds } from "../lib/arnTypes";
+import { type ActionInfo, expandAction, type IdentifyingKey, type ResourceTypeInfo } from "../lib/iamActions";
 import { conditionKeyMatcher, conditionTests, pinsExactly } from "../lib/iamConditions";
 import { describeStatement, type Statement } from "../lib/iamDocument";
 import { label } from "../lib/stack";
@@ -29,7 +30,7 @@ import { Unknowns } from "../lib/unknowns";
 import { documentsOf, sample, statementsOf } from "./documents";
 
 /** `*` as an action: every action of every service, resource types unknown. */
-const EVERY_ACTION: ActionInfo = { action: "*", accessLevel: "Permissions management", resourceTypes: [{ name: "any", required: true, pattern: "*", regional: true, accountScoped: true, conditionKeys: [] }], conditionKeys: [] };
+const EVERY_ACTION: ActionInfo = { action: "*", accessLevel: "Permissions management", resourceTypes: [{ ...formatlessType("*", "any"), required: true, identifyingKeys: [] }], narrowingKeys: [] };
 
 const intersections = new Map<string, boolean>();
 function reaches(pattern: string, type: ResourceTypeInfo): boolean {
@@ -40,20 +41,6 @@ function reaches(pattern: string, type: ResourceTypeInfo): boolean {
         intersections.set(key, result);
     }
     return result;
-}
-
-/** Whether the statement pins one of `keys` exactly, with ARN values only of this stack's accounts. */
-function pinsOneOf(s: Statement, keys: readonly string[], scope: StackScope): boolean {
-    const matchers = keys.map(conditionKeyMatcher);
-    return conditionTests(s).some(
-        (t) =>
-            pinsExactly(t) &&
-            matchers.some((m) => m(t.key)) &&
-            t.values.every((v) => {
-                const arn = parseArn(v);
-                return !arn || arn.account === "" || scope.ownsAccount(arn.account) !== false;
-            }),
-    );
 }
 
 interface Finding {
@@ -68,12 +55,27 @@ class Judge {
         private readonly unknowns: Unknowns,
     ) {}
 
+    /**
+     * Whether the statement pins, positively and exactly, one of the keys: a tag to any value,
+     * an ARN-valued key only to ARNs this stack may name.
+     */
+    private narrowedBy(s: Statement, keys: readonly IdentifyingKey[]): boolean {
+        if (keys.length === 0) return false;
+        return conditionTests(s).some((t) => pinsExactly(t) && keys.some((k) => conditionKeyMatcher(k.key)(t.key) && (!k.arn || t.values.every((v) => this.scope.mayName(v)))));
+    }
+
     /** Why `pattern` is over-broad for `action` in statement `s` (and for which resource types); undefined when it is not. */
-    judge(s: Statement, action: ActionInfo, pattern: string): Finding | undefined {
+    judge(s: Statement, action: ActionInfo, written: string): Finding | undefined {
+        // A policy variable (`${aws:username}`) takes its value from the request: a wildcard to the stack.
+        const pattern = variablesAsWildcards(written);
         const types = action.resourceTypes.filter((t) => reaches(pattern, t));
         if (types.length === 0) return undefined;
         const arn = parseArn(pattern);
-        if (!hasWildcard(pattern)) return arn ? this.foreign(arn, types) : undefined;
+        if (!hasWildcard(pattern)) {
+            if (!arn) return undefined;
+            const reason = this.foreign(arn, types)?.reason ?? this.scope.outsideStack(pattern, types);
+            return reason === undefined ? undefined : { reason };
+        }
         if (this.scope.isUnderNamed(pattern)) return undefined;
         const fields = arn ? [arn.partition, arn.service, arn.region, arn.account] : [];
         const spansScope = pattern !== "*" && (!arn || fields.some(hasWildcard));
@@ -82,18 +84,30 @@ class Judge {
             const foreign = this.foreign(arn, types);
             if (foreign) return foreign;
         }
-        const allOptional = action.resourceTypes.every((t) => !t.required);
-        const unexcused = types.filter((t) => !pinsOneOf(s, allOptional ? [...t.conditionKeys, ...action.conditionKeys] : t.conditionKeys, this.scope));
+        const unexcused: string[] = [];
+        const othersOfStack: string[] = [];
+        for (const t of types) {
+            if (wildcardsOnlyInIds(pattern, t)) {
+                // Names as exactly as a literal ARN: it must name this stack's resource where the stack declares the type.
+                const own = typesOfArn(pattern).find((x) => x.pattern === t.pattern) ?? t;
+                if (this.scope.declares(own) && !this.scope.namedOfType(own).some((n) => patternRegExp(pattern).test(n))) othersOfStack.push(t.name);
+                continue;
+            }
+            // List calls (AWS's access level List) show what exists in this account and region, not contents.
+            if (action.accessLevel === "List") continue;
+            if (this.narrowedBy(s, t.identifyingKeys) || this.narrowedBy(s, action.narrowingKeys)) continue;
+            unexcused.push(t.name);
+        }
+        if (othersOfStack.length > 0) return { reason: "it names {types} that are not this stack's (the stack declares its own)", types: othersOfStack };
         if (unexcused.length === 0) return undefined;
         // A wildcard this stack might name once unknown ARNs are known: undecidable during preview.
         if (this.scope.incomplete.error) {
             this.unknowns.needed(this.scope.incomplete.error);
             return undefined;
         }
-        const names = unexcused.map((t) => t.name);
         return pattern === "*"
-            ? { reason: "it reaches every resource of type(s) {types}, and no condition narrows it", types: names }
-            : { reason: "its wildcard spans names of {types} resources outside what this stack declares, and no condition narrows it", types: names };
+            ? { reason: "it reaches every resource of type(s) {types}, and no condition narrows it", types: unexcused }
+            : { reason: "its wildcard spans names of {types} resources outside what this stack declares, and no condition narrows it", types: unexcused };
     }
 
     /** Another account or region where the matched types have one. */
@@ -133,6 +147,7 @@ async function grantedActions(s: Statement): Promise<{ actions: ActionInfo[]; un
 async function problemsOf(s: Statement, judge: Judge): Promise<string[]> {
     if (s.effect !== "allow" || s.resources.length === 0) return [];
     const { actions, unknownPatterns } = await grantedActions(s);
+    await loadServicesOf([...s.resources.map(variablesAsWildcards), ...conditionTests(s).flatMap((t) => t.values)]);
     const problems: string[] = [];
     for (const pattern of s.resources) {
         const byReason = new Map<string, { actions: string[]; types: Set<string> }>();
@@ -166,6 +181,7 @@ export const noWildcardResources = stackPolicy(
     },
     async ({ resources }, _config, report) => {
         const scope = new StackScope(resources);
+        await scope.prepare();
         const unknowns = new Unknowns();
         const judge = new Judge(scope, unknowns);
         for (const r of resources as PolicyResource[]) {

@@ -2,39 +2,20 @@
  * A bucket policy is a grant: an Allow in it lets its principals act on the bucket without any
  * identity policy of this account. The artifact bucket holds what every instance installs, so
  * only principals of this stack's account may be granted anything there. Outside the account
- * (Principal reference: reference_policies_elements_principal.html): `*` and `{"AWS": "*"}`
- * unless `aws:PrincipalAccount` is pinned to this account; AWS principals of another account
- * (ARN or bare account id); service principals unless `aws:SourceAccount` is pinned to this
- * account (the confused-deputy guard, IAM User Guide "The confused deputy problem");
- * federated and canonical-user principals.
+ * (principals.ts): everyone unless a condition narrows the caller or the source to this account
+ * (`aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceAccount`, `aws:SourceArn`); AWS
+ * principals of another account (ARN or bare account id); service principals unless
+ * `aws:SourceAccount` or `aws:SourceArn` ties the request to this account (the confused-deputy
+ * guard, IAM User Guide "The confused deputy problem"); federated and canonical-user principals.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { pinnedValues } from "../lib/iamConditions";
-import { describeStatement, type Statement } from "../lib/iamDocument";
-import { namesEveryone, principalAccount, principalsOf } from "../lib/principals";
+import { describeOutsider, outsiders } from "../lib/principals";
 import { label } from "../lib/stack";
 import { stackPolicy } from "../lib/spec";
 import { StackScope } from "../lib/stackScope";
 import { Unknowns } from "../lib/unknowns";
+import { describeStatement } from "../lib/iamDocument";
 import { documentsOf, sample, statementsOf } from "../iam/documents";
-
-/** Whether the statement pins `key` to accounts that are all this stack's. */
-function pinnedToOwnAccount(s: Statement, key: string, scope: StackScope): boolean {
-    const values = pinnedValues(s, (k) => k === key);
-    return values !== undefined && values.every((v) => scope.ownsAccount(v) === true);
-}
-
-function outsiders(s: Statement, scope: StackScope): string[] {
-    if (s.effect !== "allow") return [];
-    if (namesEveryone(s)) return pinnedToOwnAccount(s, "aws:principalaccount", scope) ? [] : ["everyone (\"*\")"];
-    return principalsOf(s)
-        .filter(({ kind, value }) => {
-            if (kind === "aws") return scope.ownsAccount(principalAccount(value) ?? "") === false;
-            if (kind === "service") return !pinnedToOwnAccount(s, "aws:sourceaccount", scope);
-            return true;
-        })
-        .map(({ kind, value }) => `${kind === "aws" ? "AWS" : kind} ${value}`);
-}
 
 export const bucketPolicyGrants = stackPolicy(
     {
@@ -53,8 +34,8 @@ export const bucketPolicyGrants = stackPolicy(
             for (const located of docs) {
                 const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(r)} ${m}`, r.urn))) ?? [];
                 for (const s of statements) {
-                    const outside = outsiders(s, scope);
-                    if (outside.length > 0) report(`${label(r)} ${located.where} ${describeStatement(s)}: allows ${sample(s.actions)} to ${outside.join(", ")}, outside this stack's account.`, r.urn);
+                    const outside = outsiders(s, scope, { services: "need-source", federated: "outside" });
+                    if (outside.length > 0) report(`${label(r)} ${located.where} ${describeStatement(s)}: allows ${sample(s.actions)} to ${outside.map(describeOutsider).join(", ")}, outside this stack's account.`, r.urn);
                 }
             }
         }

@@ -229,9 +229,18 @@ describe("iam-trust-policy", () => {
         }
     });
 
-    it("accepts OIDC trust pinning audience and project path, and plain service trust", async () => {
+    it("accepts OIDC trust pinning audience and a protected branch of a trusted project, and plain service trust", async () => {
         const pinned = { StringEquals: { "gitlab.com:aud": "https://gitlab.com" }, StringLike: { "gitlab.com:sub": "project_path:acme/bluegreen:ref_type:branch:ref:main" } };
-        expect(await findings(p, webIdentity(pinned))).to.deep.equal([]);
+        expect(await findings(p, webIdentity(pinned), { config: { projectPaths: ["acme/bluegreen"] } })).to.deep.equal([]);
         expect(await findings(p, res(ROLE, "svc", { assumeRolePolicy: ec2Trust }))).to.deep.equal([]);
+    });
+
+    it("trusts no project by default, and reads protected tags as refs/tags/<name>", async () => {
+        const pinned = (sub: string) => ({ StringEquals: { "gitlab.com:aud": "https://gitlab.com", "gitlab.com:sub": sub } });
+        const branch = "project_path:acme/bluegreen:ref_type:branch:ref:main";
+        expect((await findings(p, webIdentity(pinned(branch))))[0]).to.include("not in projectPaths (none configured)");
+        const config = { projectPaths: ["acme/bluegreen"], protectedRefs: ["main", "refs/tags/v1"] };
+        expect(await findings(p, webIdentity(pinned("project_path:acme/bluegreen:ref_type:tag:ref:v1")), { config })).to.deep.equal([]);
+        expect((await findings(p, webIdentity(pinned("project_path:acme/bluegreen:ref_type:branch:ref:v1")), { config }))[0]).to.include("branch v1, which is not a protected ref");
     });
 });
