@@ -21,6 +21,8 @@ export const TYPES = {
     securityGroup: ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
     securityGroupRule: ["aws:ec2/securityGroupRule:SecurityGroupRule"],
     securityGroupIngressRule: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
+    managedPrefixList: ["aws:ec2/managedPrefixList:ManagedPrefixList"],
+    managedPrefixListEntry: ["aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"],
     role: ["aws:iam/role:Role"],
     rolePolicy: ["aws:iam/rolePolicy:RolePolicy"],
     userPolicy: ["aws:iam/userPolicy:UserPolicy"],
