@@ -4,11 +4,9 @@
  * bucket) — and a builder for policies that judge every statement of such documents.
  */
 import type { ReportViolation } from "@pulumi/policy";
-import { AWS_MANAGED_POLICY_ARN } from "../lib/arn";
 import { describeStatement, DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
 import { type PolicyMeta, resourcePolicy } from "../lib/spec";
 import { TYPES } from "../lib/types";
-import { Unknowns } from "../lib/unknowns";
 
 export type DocumentKind = "identity" | "trust" | "bucket";
 
@@ -27,9 +25,6 @@ export const DOCUMENT_TYPES: readonly string[] = [...IDENTITY_POLICY_TYPES, ...T
 /** Every IAM document a resource carries (reading a property may throw for an unknown value). */
 export function documentsOf(type: string, props: Record<string, any>): LocatedDocument[] {
     const at = (kind: DocumentKind, where: string, doc: unknown): LocatedDocument[] => [{ kind, where, doc }];
-    // An AWS managed policy read into the stack (`Policy.get`) is AWS's document, judged by name
-    // (managedPolicies.ts); an ARN still unknown is never one of those.
-    if (TYPES.managedPolicy.includes(type) && AWS_MANAGED_POLICY_ARN.test(String(new Unknowns().attempt(() => props.arn) ?? ""))) return [];
     if (IDENTITY_POLICY_TYPES.includes(type)) return "policy" in props ? at("identity", "policy", props.policy) : [];
     if (TYPES.bucketPolicy.includes(type) || TYPES.bucket.includes(type)) return "policy" in props && props.policy ? at("bucket", "policy", props.policy) : [];
     if (!TYPES.role.includes(type)) return [];
