@@ -71,6 +71,17 @@ function differences(a: Map<string, string>, b: Map<string, string>): string[] {
 /** The target groups each forward action of a listener or listener rule spreads traffic over. */
 function forwardSets(resources: readonly PolicyResource[], groups: PolicyResource[], unknowns: Unknowns): PolicyResource[][] {
     const sets: PolicyResource[][] = [];
+    let arns: Map<unknown, PolicyResource[]> | undefined;
+    const byArn = () => {
+        if (!arns) {
+            arns = new Map();
+            for (const g of groups) {
+                const arn = unknowns.attempt(() => g.props.arn);
+                arns.set(arn, [...(arns.get(arn) ?? []), g]);
+            }
+        }
+        return arns;
+    };
     for (const r of ofTypes(resources, [...TYPES.listener, ...TYPES.listenerRule])) {
         const prop = TYPES.listener.includes(r.type) ? "defaultActions" : "actions";
         const byValue = unknowns.attempt(() =>
@@ -79,7 +90,7 @@ function forwardSets(resources: readonly PolicyResource[], groups: PolicyResourc
                 .map((a) => [...asList<Record<string, any>>(a.forward?.targetGroups).map((t) => t.arn), ...(a.targetGroupArn ? [a.targetGroupArn] : [])]),
         );
         if (byValue) {
-            for (const arns of byValue) sets.push(groups.filter((g) => arns.includes(unknowns.attempt(() => g.props.arn))));
+            for (const forwarded of byValue) sets.push([...new Set(forwarded.flatMap((arn) => (arn === undefined ? [] : (byArn().get(arn) ?? []))))]);
         } else {
             // Values unknown during preview: the engine still records which resources the actions use.
             const deps = new Set((r.propertyDependencies[prop] ?? []).map((d) => d.urn));
@@ -92,11 +103,12 @@ function forwardSets(resources: readonly PolicyResource[], groups: PolicyResourc
 /** The target groups serving each CodeDeploy application's deployment groups (one per color). */
 function deploymentSets(resources: readonly PolicyResource[], groups: PolicyResource[], unknowns: Unknowns): PolicyResource[][] {
     const asgs = ofTypes(resources, TYPES.autoScalingGroup);
-    const attachments = ofTypes(resources, TYPES.autoScalingAttachment);
-    const servedBy = (asg: PolicyResource): PolicyResource[] => [
-        ...referencedBy(asg, "targetGroupArns", groups, ["arn"]),
-        ...attachments.filter((a) => referencedBy(a, "autoscalingGroupName", [asg], ["name"]).length > 0).flatMap((a) => referencedBy(a, "lbTargetGroupArn", groups, ["arn"])),
-    ];
+    const viaAttachments = new Map<string, PolicyResource[]>();
+    for (const a of ofTypes(resources, TYPES.autoScalingAttachment)) {
+        const served = referencedBy(a, "lbTargetGroupArn", groups, ["arn"]);
+        for (const asg of referencedBy(a, "autoscalingGroupName", asgs, ["name"])) viaAttachments.set(asg.urn, [...(viaAttachments.get(asg.urn) ?? []), ...served]);
+    }
+    const servedBy = (asg: PolicyResource) => [...referencedBy(asg, "targetGroupArns", groups, ["arn"]), ...(viaAttachments.get(asg.urn) ?? [])];
     const byApplication = new Map<string, Set<PolicyResource>>();
     for (const dg of ofTypes(resources, TYPES.deploymentGroup)) {
         // The application's name may be unknown during preview: the resource it comes from identifies it then.
@@ -106,7 +118,7 @@ function deploymentSets(resources: readonly PolicyResource[], groups: PolicyReso
             ...asList<Record<string, unknown>>(info.targetGroupInfos).map((t) => t.name),
             ...asList<Record<string, any>>(info.targetGroupPairInfos).flatMap((p) => asList<Record<string, unknown>>(p.targetGroups).map((t) => t.name)),
         ]);
-        const served = [...referencedBy(dg, "autoscalingGroups", asgs, ["name"]).flatMap(servedBy), ...groups.filter((g) => named.has(g.props.name))];
+        const served = [...referencedBy(dg, "autoscalingGroups", asgs, ["name"]).flatMap(servedBy), ...(named.size > 0 ? groups.filter((g) => named.has(g.props.name)) : [])];
         const set = byApplication.get(app) ?? new Set<PolicyResource>();
         served.forEach((g) => set.add(g));
         byApplication.set(app, set);
