@@ -20,7 +20,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { hasWildcard, parseArn, patternRegExp, patternsIntersect, variablesAsWildcards } from "../lib/arn";
 import { formatlessType, loadServicesOf, typesOfArn, wildcardsOnlyInIds } from "../lib/arnTypes";
-import { type ActionInfo, expandAction, type IdentifyingKey, type ResourceTypeInfo } from "../lib/iamActions";
+import { type ActionInfo, expandAction, type IdentifyingKey, isView, type ResourceTypeInfo } from "../lib/iamActions";
 import { conditionKeyMatcher, conditionTests, pinsExactly } from "../lib/iamConditions";
 import { describeStatement, type Statement } from "../lib/iamDocument";
 import { label } from "../lib/stack";
@@ -93,8 +93,8 @@ class Judge {
                 if (this.scope.declares(own) && !this.scope.namedOfType(own).some((n) => patternRegExp(pattern).test(n))) othersOfStack.push(t.name);
                 continue;
             }
-            // List calls (AWS's access level List) show what exists in this account and region, not contents.
-            if (action.accessLevel === "List") continue;
+            // Describe and List calls show what exists in this account and region, not contents.
+            if (isView(action)) continue;
             if (this.narrowedBy(s, t.identifyingKeys) || this.narrowedBy(s, action.narrowingKeys)) continue;
             unexcused.push(t.name);
         }

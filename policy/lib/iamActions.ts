@@ -159,6 +159,19 @@ export function expandAction(pattern: string): Promise<Expansion> {
     return result;
 }
 
+/**
+ * Actions that view resources and their metadata, not their contents: AWS's access level List,
+ * and Read actions named `Describe…`/`List…`, the convention AWS writes its own view-only
+ * job-function policy in (AWS managed policy reference, "ViewOnlyAccess": "view resources and
+ * basic metadata across all AWS services", granted as `service:Describe*`, `service:List*`).
+ * `Get…` reads (an object, a secret value, log events) are not among them.
+ */
+export function isView(info: ActionInfo): boolean {
+    if (info.accessLevel === "List") return true;
+    const name = info.action.slice(info.action.indexOf(":") + 1);
+    return info.accessLevel === "Read" && /^(Describe|List)[A-Z]/.test(name);
+}
+
 /** Write and permissions-management actions change things; Read, List and Tagging-only do not. */
 export function isWriteOrPermissions(info: ActionInfo): boolean {
     return /write|permissions management/i.test(info.accessLevel);

@@ -101,6 +101,7 @@ const harmful: Record<string, Case[]> = {
         ["a table in another region", toInstanceRole((s) => [allow("dynamodb:PutItem", arn(s, "dynamodb", "table/bluegreen-sessions").replace(regionOf(s), "us-east-1"))]), "iam-no-wildcard-resources"],
         ["functions named by prefix", toDeployRole((s) => [allow("lambda:InvokeFunction", arn(s, "lambda", "function:bluegreen-*"))]), "iam-no-wildcard-resources"],
         ["log groups nested under this stack's log group name", toInstanceRole((s) => [allow("logs:PutLogEvents", `${logGroupArn(s)}/*`)]), "iam-no-wildcard-resources"],
+        ["reading every log group's events (a Get read is not a Describe)", toInstanceRole(() => [allow(["logs:GetLogEvents", "logs:FilterLogEvents"], "*")]), "iam-no-wildcard-resources"],
         ["deleting every log group", toDeployRole((s) => [allow("logs:DeleteLogGroup", arn(s, "logs", "log-group:*"))]), "iam-no-wildcard-resources"],
         ["pushing to every ECR repository", toDeployRole((s) => [allow(["ecr:PutImage", "ecr:InitiateLayerUpload"], arn(s, "ecr", "repository/*"))]), "iam-no-wildcard-resources"],
         ["access keys of ${aws:username} (a policy variable spans names)", toDeployRole(() => [allow("iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/\${aws:username}`)]), "iam-no-wildcard-resources"],
@@ -243,6 +244,7 @@ const harmful: Record<string, Case[]> = {
 
 const correct: Good[] = [
     ["Describe and List calls on * (EC2, Auto Scaling, ELB, CodeDeploy)", toDeployRole(() => [allow(["ec2:Describe*", "autoscaling:Describe*", "elasticloadbalancing:Describe*", "codedeploy:List*"], "*")])],
+    ["Read-level Describe and List calls on * (alarms, keys, tables, secrets' versions)", toDeployRole(() => [allow(["cloudwatch:Describe*", "kms:DescribeKey", "dynamodb:DescribeTable", "secretsmanager:List*", "logs:Describe*"], "*")])],
     ["sts:GetCallerIdentity on *", toDeployRole(() => [allow("sts:GetCallerIdentity", "*")])],
     ["log streams of this stack's log group (:log-stream:*)", toInstanceRole((s) => [allow(["logs:CreateLogStream", "logs:PutLogEvents"], `${logGroupArn(s)}:log-stream:*`)])],
     ["a KMS key of this stack whose key policy trusts this account's root on *", (s) => {
