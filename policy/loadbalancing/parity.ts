@@ -33,7 +33,10 @@ const IDENTITY = new Set(["arn", "arnSuffix", "id", "name", "namePrefix", "tags"
  * TargetType instance, IpAddressType ipv4, ProtocolVersion HTTP1 for HTTP(S) groups,
  * load_balancing.cross_zone.enabled use_load_balancer_configuration.
  */
-function settings(tg: PolicyResource): Map<string, string> {
+/** A setting whose value is unknown during preview. */
+const UNKNOWN = Symbol("unknown");
+
+function settings(tg: PolicyResource, unknowns: Unknowns): Map<string, string | typeof UNKNOWN> {
     const p = tg.props;
     const http = ["HTTP", "HTTPS"].includes(String(p.protocol ?? "HTTP").toUpperCase());
     const stickiness = p.stickiness?.enabled === true || p.stickiness?.enabled === "true"
@@ -50,21 +53,20 @@ function settings(tg: PolicyResource): Map<string, string> {
         loadBalancingCrossZoneEnabled: p.loadBalancingCrossZoneEnabled ?? "use_load_balancer_configuration",
         ...Object.fromEntries(Object.entries(effectiveHealthCheck(p)).map(([k, v]) => [`healthCheck.${k}`, v])),
     };
-    const result = new Map<string, string>();
+    const result = new Map<string, string | typeof UNKNOWN>();
     for (const [k, v] of Object.entries(known)) result.set(k, JSON.stringify(v) ?? "unset");
     for (const key of Object.keys(p)) {
         if (IDENTITY.has(key) || key === "healthCheck" || key in known) continue;
-        // A value from another resource's output may be unknown during preview: its source compares instead.
-        const value = new Unknowns().attempt(() => JSON.stringify(p[key]));
-        result.set(key, value ?? `from ${(tg.propertyDependencies[key] ?? []).map((d) => d.urn).sort().join(", ")}`);
+        // Unknown during preview (or a secret the gate cannot read): that setting cannot be compared.
+        result.set(key, unknowns.attempt(() => JSON.stringify(p[key]) ?? "unset") ?? UNKNOWN);
     }
     return result;
 }
 
-/** Settings of two groups that differ, as `key: a vs b`. */
-function differences(a: Map<string, string>, b: Map<string, string>): string[] {
-    const keys = [...new Set([...a.keys(), ...b.keys()])];
-    const show = (v: string | undefined) => (v === undefined ? "unset" : v.replace(/^"(.*)"$/, "$1"));
+/** Settings of two groups that differ, as `key: a vs b` (settings unknown on either side are left to the analyzer's advisory). */
+function differences(a: Map<string, string | typeof UNKNOWN>, b: Map<string, string | typeof UNKNOWN>): string[] {
+    const keys = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== UNKNOWN && b.get(k) !== UNKNOWN);
+    const show = (v: string | typeof UNKNOWN | undefined) => (v === undefined ? "unset" : String(v).replace(/^"(.*)"$/, "$1"));
     return keys.filter((k) => a.get(k) !== b.get(k)).map((k) => `${k}: ${show(a.get(k))} vs ${show(b.get(k))}`);
 }
 
@@ -180,9 +182,9 @@ export const blueGreenParity = stackPolicy<ParityConfig>(
                 continue;
             }
             const [first, ...others] = set;
-            const reference = settings(first);
+            const reference = settings(first, unknowns);
             for (const tg of others) {
-                const differ = differences(reference, settings(tg));
+                const differ = differences(reference, settings(tg, unknowns));
                 if (differ.length > 0) report(`${label(first)} and ${label(tg)} differ (${differ.join("; ")}).`, tg.urn);
             }
         }

@@ -95,10 +95,13 @@ export const bucketProtection = stackPolicy(
                 missing.push("a policy denying every S3 action to every principal on the bucket and its objects without TLS (aws:SecureTransport)");
             }
             if (missing.length > 0) report(`${label(bucket)} lacks ${missing.join(", ")}.`, bucket.urn);
-            // S3 keeps one policy per bucket: PutBucketPolicy replaces the one there (Amazon S3 API
-            // Reference, PutBucketPolicy), so of two declared policies only the last applied holds.
-            if (holders.length > 1) {
-                report(`${label(bucket)} has ${holders.length} bucket policies (${holders.map(label).join(", ")}); S3 keeps one policy per bucket, so each update replaces the other. Merge them into one.`, bucket.urn);
+            // S3 keeps one of each configuration per bucket: PutBucketPolicy, PutPublicAccessBlock,
+            // PutBucketVersioning and PutBucketEncryption replace what is there (Amazon S3 API
+            // Reference), so of two declared for one bucket only the last applied holds.
+            for (const [what, declared] of [["bucket policies", holders], ["public access blocks", blocks.get(bucket.urn)], ["versioning configurations", versionings.get(bucket.urn)], ["encryption configurations", encryptions.get(bucket.urn)]] as const) {
+                if ((declared?.length ?? 0) > 1) {
+                    report(`${label(bucket)} has ${declared!.length} ${what} (${declared!.map(label).join(", ")}); S3 keeps one per bucket, so each update replaces the other. Declare one.`, bucket.urn);
+                }
             }
         }
     },

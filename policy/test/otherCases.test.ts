@@ -165,6 +165,14 @@ const harmful: Record<string, Case[]> = {
             const bucket = resource(s, "artifacts-revisions");
             declare(s, "artifacts-tls-only", "aws:s3/bucketPolicy:BucketPolicy", "artifacts-readers", { bucket: bucket.outputs.bucket, policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: arnOf(s, "instance-role") }, Action: "s3:GetObject", Resource: objects(s) }] }) }, { bucket: [bucket] });
         }, "storage-bucket-protection"],
+        ["a second public access block that turns the block off (S3 keeps one per bucket)", (s) => {
+            const bucket = resource(s, "artifacts-revisions");
+            declare(s, "artifacts-public-access-block", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "artifacts-pab-open", { bucket: bucket.outputs.bucket, blockPublicAcls: false, blockPublicPolicy: false, ignorePublicAcls: false, restrictPublicBuckets: false }, { bucket: [bucket] });
+        }, "storage-bucket-protection"],
+        ["a second versioning resource that suspends versioning", (s) => {
+            const bucket = resource(s, "artifacts-revisions");
+            declare(s, "artifacts-versioning", "aws:s3/bucketVersioning:BucketVersioning", "artifacts-versioning-off", { bucket: bucket.outputs.bucket, versioningConfiguration: { status: "Suspended" } }, { bucket: [bucket] });
+        }, "storage-bucket-protection"],
         ["a TLS deny covering only the revisions/ objects", tlsDeny((st, s) => (st.Resource = [`arn:aws:s3:::${bucketOf(s)}`, `arn:aws:s3:::${bucketOf(s)}/revisions/*`])), "storage-bucket-protection"],
         ["a TLS deny for every role only (a wildcard principal ARN)", tlsDeny((st) => (st.Principal = { AWS: "arn:aws:iam::*:role/*" })), "storage-bucket-protection"],
         ["a TLS deny for a service principal only", tlsDeny((st) => (st.Principal = { Service: "codedeploy.amazonaws.com" })), "storage-bucket-protection"],
@@ -297,6 +305,7 @@ describe("other cases of the issue's classes on realistic stack exports", () => 
             ["a managed policy ARN", (s) => edit(s, "instance-ssm-core", (p) => (p.policyArn = CIPHER)), "instance-ssm-core"],
             ["an ingress CIDR", (s) => edit(s, "lb-alb-in-test-0", (p) => (p.cidrIpv4 = CIPHER)), "lb-alb-in-test-0"],
             ["a target group's health check", (s) => edit(s, "lb-green", (p) => (p.healthCheck = CIPHER)), "lb-green"],
+            ["a target group setting from another resource on both colors (compared, not only read)", (s) => ["lb-blue", "lb-green"].forEach((g) => edit(s, g, (p) => (p.vpcId = CIPHER))), "lb-blue"],
             ["a role policy held as a secret in the outputs only", (s) => (resource(s, "gitlab-deploy-policy").outputs.policy = CIPHER), "gitlab-deploy-policy"],
         ];
         for (const stack of ["staging", "production"] as const) {
