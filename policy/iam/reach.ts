@@ -185,7 +185,8 @@ export const noWildcardResources = stackPolicy(
         const unknowns = new Unknowns();
         const judge = new Judge(scope, unknowns);
         for (const r of resources as PolicyResource[]) {
-            const docs = unknowns.attempt(() => documentsOf(r.type, r.props).filter((d) => d.kind !== "trust")) ?? [];
+            // A trust policy's or a queue's, key's… resource policy's `Resource` is the role or resource itself.
+            const docs = unknowns.attempt(() => documentsOf(r.type, r.props).filter((d) => d.kind === "identity" || d.kind === "bucket")) ?? [];
             for (const located of docs) {
                 const at = `${label(r)} ${located.where}`;
                 const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(r)} ${m}`, r.urn))) ?? [];

@@ -85,6 +85,14 @@ function oneRulePerColor(s: StackExport): void {
     }
 }
 
+/** A resource with a resource-based policy (a key, queue, topic, secret policy or repository policy), declared beside the bucket. */
+const withPolicy = (type: string, name: string, statements: (s: StackExport) => Record<string, unknown>[], arnOf: (s: StackExport) => string) => (s: StackExport) =>
+    declare(s, "artifacts-revisions", type, name, { policy: JSON.stringify({ Version: "2012-10-17", Statement: statements(s) }) }, {}, { arn: arnOf(s) });
+const KEY = (s: StackExport) => arn(s, "kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab");
+const TOPIC = (s: StackExport) => arn(s, "sns", `bluegreen-${stackOf(s)}-alarms`);
+const QUEUE = (s: StackExport) => arn(s, "sqs", `bluegreen-${stackOf(s)}-events`);
+const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+
 const CIPHER = { [SIG_KEY]: SECRET_SIG, ciphertext: "AAABAGQ2ZjYzNjYxMzIzNzM0NjI2MzM1MzQ2NDMz" };
 
 const harmful: Record<string, Case[]> = {
@@ -180,6 +188,14 @@ const harmful: Record<string, Case[]> = {
         ["a TLS-version deny instead of a TLS deny", tlsDeny((st) => (st.Condition = { NumericLessThan: { "s3:TlsVersion": "1.2" } })), "storage-bucket-protection"],
         ["a TLS deny of reads and writes only", tlsDeny((st) => (st.Action = ["s3:GetObject", "s3:PutObject"])), "storage-bucket-protection"],
     ],
+    "resource policies of keys, queues, topics, secrets and repositories judged as grants": [
+        ["a key policy letting another account decrypt", withPolicy("aws:kms/key:Key", "artifacts-key", () => [{ Effect: "Allow", Principal: { AWS: ROOT }, Action: "kms:*", Resource: "*" }, { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:root` }, Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: "*" }], KEY), "iam-resource-policy-grants"],
+        ["a key policy giving a role of this account every KMS action (not a delegation to the account)", withPolicy("aws:kms/key:Key", "artifacts-key", (s) => [{ Effect: "Allow", Principal: { AWS: ROOT }, Action: "kms:*", Resource: "*" }, { Effect: "Allow", Principal: { AWS: arnOf(s, "gitlab-deploy-role") }, Action: "kms:*", Resource: "*" }], KEY), "iam-no-wildcard-actions"],
+        ["a queue anyone may send to", withPolicy("aws:sqs/queuePolicy:QueuePolicy", "events-policy", (s) => [{ Effect: "Allow", Principal: "*", Action: "sqs:SendMessage", Resource: QUEUE(s) }], QUEUE), "iam-resource-policy-grants"],
+        ["a topic CloudWatch may publish to for any account", withPolicy("aws:sns/topicPolicy:TopicPolicy", "alarms-policy", (s) => [{ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: TOPIC(s) }], TOPIC), "iam-resource-policy-grants"],
+        ["a secret another account may read", withPolicy("aws:secretsmanager/secretPolicy:SecretPolicy", "db-secret-policy", () => [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OTHER_ACCOUNT}:role/reader` }, Action: "secretsmanager:GetSecretValue", Resource: "*" }], (s) => arn(s, "secretsmanager", "secret:bluegreen/db-AbCdEf")), "iam-resource-policy-grants"],
+        ["a repository anyone may pull from", withPolicy("aws:ecr/repositoryPolicy:RepositoryPolicy", "app-repo-policy", () => [{ Effect: "Allow", Principal: "*", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] }], (s) => arn(s, "ecr", "repository/bluegreen")), "iam-resource-policy-grants"],
+    ],
     "managed-policy attachments judged by the ARN they carry": [
         ["AmazonS3FullAccess interpolated from a config value", attachment("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "instance-extra", (s) => ({ role: resource(s, "instance-role").outputs.name, policyArn: `arn:aws:iam::aws:policy/${"AmazonS3FullAccess"}` })), "iam-no-broad-managed-policies"],
         ["ReadOnlyAccess (not on the allow list)", attachment("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "instance-readonly", (s) => ({ role: resource(s, "instance-role").outputs.name, policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" })), "iam-no-broad-managed-policies"],
@@ -259,6 +275,9 @@ const correct: Good[] = [
         const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{ Sid: "EnableIamPolicies", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }] });
         declare(s, "artifacts-revisions", "aws:kms/key:Key", "artifacts-key", { description: "revisions", enableKeyRotation: true, policy }, {}, { arn: arn(s, "kms", "key/1234abcd-12ab-34cd-56ef-1234567890ab") });
     }],
+    ["a key policy letting this stack's instance role decrypt", withPolicy("aws:kms/key:Key", "artifacts-key", (s) => [{ Effect: "Allow", Principal: { AWS: ROOT }, Action: "kms:*", Resource: "*" }, { Effect: "Allow", Principal: { AWS: arnOf(s, "instance-role") }, Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: "*" }], KEY)],
+    ["a topic CloudWatch alarms of this account publish to (aws:SourceAccount)", withPolicy("aws:sns/topicPolicy:TopicPolicy", "alarms-policy", (s) => [{ Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: TOPIC(s), Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } }], TOPIC)],
+    ["a queue this stack's topic delivers to (aws:SourceArn)", withPolicy("aws:sqs/queuePolicy:QueuePolicy", "events-policy", (s) => [{ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: QUEUE(s), Condition: { ArnEquals: { "aws:SourceArn": TOPIC(s) } } }], QUEUE)],
     ["an Auto Scaling group of this stack named with the UUID wildcard", toDeployRole((s) => [allow("autoscaling:SetDesiredCapacity", arn(s, "autoscaling", `autoScalingGroup:*:autoScalingGroupName/${asgName(s)}`))])],
     ["a target group of this stack named with its id as a wildcard", toDeployRole((s) => [allow("elasticloadbalancing:ModifyTargetGroupAttributes", arn(s, "elasticloadbalancing", `targetgroup/${tgName(s)}/*`))])],
     ["instances narrowed by this stack's tag (ABAC)", toDeployRole((s) => [allow("ec2:RebootInstances", arn(s, "ec2", "instance/*"), { StringEquals: { "aws:ResourceTag/Stack": stackOf(s) } })])],

@@ -12,6 +12,7 @@ const MISSION_POLICIES = [
     "iam-passrole-named-roles",
     "iam-no-broad-managed-policies",
     "iam-trust-policy",
+    "iam-resource-policy-grants",
     "lb-deregistration-delay",
     "lb-health-check",
     "asg-elb-health-check",
