@@ -73,8 +73,10 @@ class Judge {
         const arn = parseArn(pattern);
         if (!hasWildcard(pattern)) {
             if (!arn) return undefined;
-            const reason = this.foreign(arn, types)?.reason ?? this.scope.outsideStack(pattern, types);
-            return reason === undefined ? undefined : { reason };
+            const foreign = this.foreign(arn, types);
+            if (foreign) return foreign;
+            const outside = this.scope.outsideStack(pattern, types);
+            return outside === undefined || this.undecided() ? undefined : { reason: outside };
         }
         if (this.scope.isUnderNamed(pattern)) return undefined;
         const fields = arn ? [arn.partition, arn.service, arn.region, arn.account] : [];
@@ -98,16 +100,23 @@ class Judge {
             if (this.narrowedBy(s, t.identifyingKeys) || this.narrowedBy(s, action.narrowingKeys)) continue;
             unexcused.push(t.name);
         }
+        if (othersOfStack.length === 0 && unexcused.length === 0) return undefined;
+        if (this.undecided()) return undefined;
         if (othersOfStack.length > 0) return { reason: "it names {types} that are not this stack's (the stack declares its own)", types: othersOfStack };
-        if (unexcused.length === 0) return undefined;
-        // A wildcard this stack might name once unknown ARNs are known: undecidable during preview.
-        if (this.scope.incomplete.error) {
-            this.unknowns.needed(this.scope.incomplete.error);
-            return undefined;
-        }
         return pattern === "*"
             ? { reason: "it reaches every resource of type(s) {types}, and no condition narrows it", types: unexcused }
             : { reason: "its wildcard spans names of {types} resources outside what this stack declares, and no condition narrows it", types: unexcused };
+    }
+
+    /**
+     * Whether some of the stack's ARNs are still unknown (during preview, resources to be created
+     * have none): a pattern the stack might name once they are known is then left to the
+     * analyzer's advisory.
+     */
+    private undecided(): boolean {
+        if (!this.scope.incomplete.error) return false;
+        this.unknowns.needed(this.scope.incomplete.error);
+        return true;
     }
 
     /** Another account or region where the matched types have one. */
