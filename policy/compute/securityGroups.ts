@@ -3,7 +3,10 @@
  * instances accept traffic only from the ALB's security group). A stack policy, because whether
  * a security group belongs to a load balancer, and which rules it has, are separate resources.
  * What is judged is the union of a group's CIDRs on each protocol and port, not each literal:
- * `0.0.0.0/1` and `128.0.0.0/1` in two rules are as open as `0.0.0.0/0`.
+ * `0.0.0.0/1` and `128.0.0.0/1` in two rules are as open as `0.0.0.0/0`, and a rule naming a
+ * managed prefix list of the stack opens the list's CIDRs. A load balancer's group is excused on
+ * its web ports only while no instance, launch template or launch configuration uses it too:
+ * instances in it would accept the world as well.
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { label, ofTypes, referencedBy } from "../lib/stack";
@@ -26,7 +29,28 @@ interface Rule {
     groups: PolicyResource[];
 }
 
+/**
+ * The CIDRs of each managed prefix list the stack declares, by the values a rule may name it
+ * with (id, ARN): its inline `entries` and its `ManagedPrefixListEntry` resources. A prefix list
+ * the stack does not declare (an AWS-managed one) has contents the stack cannot show.
+ */
+function prefixListCidrs(resources: readonly PolicyResource[]): { lists: PolicyResource[]; cidrs: Map<string, string[]> } {
+    const lists = ofTypes(resources, TYPES.managedPrefixList);
+    const cidrs = new Map(lists.map((l) => [l.urn, asList<Record<string, unknown>>(l.props.entries).map((e) => String(e.cidr))]));
+    for (const entry of ofTypes(resources, TYPES.managedPrefixListEntry)) {
+        for (const l of referencedBy(entry, "prefixListId", lists, ["id", "arn"])) cidrs.get(l.urn)!.push(String(entry.props.cidr));
+    }
+    return { lists, cidrs };
+}
+
 function rules(resources: readonly PolicyResource[], groups: PolicyResource[]): Rule[] {
+    const { lists, cidrs } = prefixListCidrs(resources);
+    /** CIDRs of the stack's prefix lists a rule names by value (`ids`) or depends on (`deps`, known during preview too). */
+    const listed = (ids: unknown, deps: readonly { urn: string }[] = []): string[] => {
+        const values = new Set(asList<unknown>(ids as unknown[]));
+        const urns = new Set(deps.map((d) => d.urn));
+        return lists.filter((l) => urns.has(l.urn) || values.has(l.props.id) || values.has(l.props.arn)).flatMap((l) => cidrs.get(l.urn)!);
+    };
     const inline = ofTypes(resources, TYPES.securityGroup).flatMap((sg) =>
         asList<Record<string, any>>(sg.props.ingress).map((r, i) => ({
             source: sg,
@@ -34,7 +58,8 @@ function rules(resources: readonly PolicyResource[], groups: PolicyResource[]): 
             protocol: String(r.protocol),
             fromPort: asNumber(r.fromPort),
             toPort: asNumber(r.toPort),
-            cidrs: [...asList<string>(r.cidrBlocks), ...asList<string>(r.ipv6CidrBlocks)],
+            // The dependencies of `ingress` are those of every inline rule: each rule's lists are matched by value.
+            cidrs: [...asList<string>(r.cidrBlocks), ...asList<string>(r.ipv6CidrBlocks), ...listed(r.prefixListIds)],
             groups: [sg],
         })),
     );
@@ -46,7 +71,7 @@ function rules(resources: readonly PolicyResource[], groups: PolicyResource[]): 
             protocol: String(r.props.protocol),
             fromPort: asNumber(r.props.fromPort),
             toPort: asNumber(r.props.toPort),
-            cidrs: [...asList<string>(r.props.cidrBlocks), ...asList<string>(r.props.ipv6CidrBlocks)],
+            cidrs: [...asList<string>(r.props.cidrBlocks), ...asList<string>(r.props.ipv6CidrBlocks), ...listed(r.props.prefixListIds, r.propertyDependencies.prefixListIds)],
             groups: referencedBy(r, "securityGroupId", groups, ["id"]),
         }));
     const vpc = ofTypes(resources, TYPES.securityGroupIngressRule).map((r) => ({
@@ -55,7 +80,7 @@ function rules(resources: readonly PolicyResource[], groups: PolicyResource[]): 
         protocol: String(r.props.ipProtocol),
         fromPort: asNumber(r.props.fromPort),
         toPort: asNumber(r.props.toPort),
-        cidrs: [r.props.cidrIpv4, r.props.cidrIpv6].filter((c): c is string => typeof c === "string"),
+        cidrs: [...[r.props.cidrIpv4, r.props.cidrIpv6].filter((c): c is string => typeof c === "string"), ...listed(r.props.prefixListId, r.propertyDependencies.prefixListId)],
         groups: referencedBy(r, "securityGroupId", groups, ["id"]),
     }));
     return [...inline, ...legacy, ...vpc];
@@ -148,6 +173,18 @@ function byGroup(rules: Rule[]): Map<string, { group?: PolicyResource; rules: Ru
     return groups;
 }
 
+/** Security groups that instances join: through instances, spot requests, launch templates (also per network interface) and launch configurations. */
+function instanceGroups(resources: readonly PolicyResource[], groups: PolicyResource[]): Set<string> {
+    const used = new Set<string>();
+    const add = (found: PolicyResource[]) => found.forEach((g) => used.add(g.urn));
+    for (const r of ofTypes(resources, [...TYPES.instance, ...TYPES.launchTemplate, ...TYPES.launchConfiguration])) {
+        for (const prop of ["vpcSecurityGroupIds", "securityGroups", "securityGroupNames"]) add(referencedBy(r, prop, groups, ["id", "name"]));
+        const nested = new Set(asList<Record<string, any>>(r.props.networkInterfaces).flatMap((n) => asList<string>(n.securityGroups)));
+        add(groups.filter((g) => nested.has(g.props.id)));
+    }
+    return used;
+}
+
 export const noPublicIngress = stackPolicy<PublicIngressConfig>(
     {
         name: "compute-no-public-ingress",
@@ -165,15 +202,20 @@ export const noPublicIngress = stackPolicy<PublicIngressConfig>(
     },
     ({ resources }, config, report) => {
         const groups = ofTypes(resources, TYPES.securityGroup);
+        const forInstances = instanceGroups(resources, groups);
         const lbGroups = new Set(ofTypes(resources, TYPES.loadBalancer).flatMap((lb) => referencedBy(lb, "securityGroups", groups, ["id"]).map((g) => g.urn)));
         for (const { group, rules: groupRules } of byGroup(rules(resources, groups)).values()) {
             for (const open of openRanges(groupRules)) {
                 const webPorts = open.protocol === "tcp" && Array.from({ length: open.to - open.from + 1 }, (_, i) => open.from + i).every((p) => config.loadBalancerPorts.includes(p));
-                const onLoadBalancer = group !== undefined && lbGroups.has(group.urn);
+                const onLoadBalancer = group !== undefined && lbGroups.has(group.urn) && !forInstances.has(group.urn);
                 if (webPorts && onLoadBalancer) continue;
                 const what = open.protocol === "-1" ? "all traffic" : `${open.protocol} ${open.from === open.to ? `port ${open.from}` : `ports ${open.from}-${open.to}`}`;
                 const from = open.rules.map((r) => `${label(r.source)} ${r.where} (${r.cidrs.join(", ")})`).join("; ");
-                const why = webPorts ? "the security group is not a load balancer's" : `only ${config.loadBalancerPorts.join("/")} of a load balancer may be`;
+                const why = !webPorts
+                    ? `only ${config.loadBalancerPorts.join("/")} of a load balancer may be`
+                    : group !== undefined && forInstances.has(group.urn)
+                      ? "instances use this security group too"
+                      : "the security group is not a load balancer's";
                 const subject = group ? label(group) : label(open.rules[0].source);
                 report(`${subject} accepts ${what} from every internet address, through ${from}; ${why}.`, (group ?? open.rules[0].source).urn);
             }

@@ -1,16 +1,15 @@
 /**
  * Where IAM policy documents live on each resource type — identity policies (what a principal
- * may do), trust policies (who may assume a role) and bucket policies (who may do what to a
- * bucket) — and a builder for policies that judge every statement of such documents.
+ * may do), trust policies (who may assume a role), bucket policies (who may do what to a
+ * bucket) and the resource policies of queues, topics, KMS keys, secrets and repositories — and
+ * a builder for policies that judge every statement of such documents.
  */
 import type { ReportViolation } from "@pulumi/policy";
-import { AWS_MANAGED_POLICY_ARN } from "../lib/arn";
 import { describeStatement, DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
 import { type PolicyMeta, resourcePolicy } from "../lib/spec";
 import { TYPES } from "../lib/types";
-import { Unknowns } from "../lib/unknowns";
 
-export type DocumentKind = "identity" | "trust" | "bucket";
+export type DocumentKind = "identity" | "trust" | "bucket" | "resource";
 
 export interface LocatedDocument {
     kind: DocumentKind;
@@ -22,16 +21,14 @@ export interface LocatedDocument {
 /** Types whose `policy` property is an identity policy. */
 const IDENTITY_POLICY_TYPES: readonly string[] = [...TYPES.rolePolicy, ...TYPES.userPolicy, ...TYPES.groupPolicy, ...TYPES.managedPolicy];
 
-export const DOCUMENT_TYPES: readonly string[] = [...IDENTITY_POLICY_TYPES, ...TYPES.role, ...TYPES.bucketPolicy, ...TYPES.bucket];
+export const DOCUMENT_TYPES: readonly string[] = [...IDENTITY_POLICY_TYPES, ...TYPES.role, ...TYPES.bucketPolicy, ...TYPES.bucket, ...TYPES.resourcePolicyHolder];
 
 /** Every IAM document a resource carries (reading a property may throw for an unknown value). */
 export function documentsOf(type: string, props: Record<string, any>): LocatedDocument[] {
     const at = (kind: DocumentKind, where: string, doc: unknown): LocatedDocument[] => [{ kind, where, doc }];
-    // An AWS managed policy read into the stack (`Policy.get`) is AWS's document, judged by name
-    // (managedPolicies.ts); an ARN still unknown is never one of those.
-    if (TYPES.managedPolicy.includes(type) && AWS_MANAGED_POLICY_ARN.test(String(new Unknowns().attempt(() => props.arn) ?? ""))) return [];
     if (IDENTITY_POLICY_TYPES.includes(type)) return "policy" in props ? at("identity", "policy", props.policy) : [];
     if (TYPES.bucketPolicy.includes(type) || TYPES.bucket.includes(type)) return "policy" in props && props.policy ? at("bucket", "policy", props.policy) : [];
+    if (TYPES.resourcePolicyHolder.includes(type)) return "policy" in props && props.policy ? at("resource", "policy", props.policy) : [];
     if (!TYPES.role.includes(type)) return [];
     const docs = "assumeRolePolicy" in props ? at("trust", "assumeRolePolicy", props.assumeRolePolicy) : [];
     if (Array.isArray(props.inlinePolicies)) {
@@ -67,7 +64,7 @@ export function statementPolicy<C = Record<string, never>>(meta: PolicyMeta, kin
     });
 }
 
-export const ALL_DOCUMENTS: readonly DocumentKind[] = ["identity", "trust", "bucket"];
+export const ALL_DOCUMENTS: readonly DocumentKind[] = ["identity", "trust", "bucket", "resource"];
 
 /** "a, b, c and 4 more": keeps messages about large expansions readable. */
 export function sample(items: readonly string[], max = 5): string {

@@ -1,4 +1,5 @@
 /** IAM: over-broad permissions and trust. Every policy here but the PassedToService advice is mandatory on every stack. */
+import { resourcePolicyGrants } from "./grants";
 import { noBroadManagedPolicies } from "./managedPolicies";
 import { noWildcardResources } from "./reach";
 import { noNotActionOrNotResource, noWildcardActions, passRoleNamedRoles, passRolePassedToService } from "./statements";
@@ -12,4 +13,5 @@ export const iamPolicies = [
     passRolePassedToService,
     noBroadManagedPolicies,
     trustPolicy,
+    resourcePolicyGrants,
 ];

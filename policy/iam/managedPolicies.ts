@@ -1,7 +1,9 @@
 /**
  * Managed policies, however they are attached, judged by the ARN the attachment carries. A
- * policy whose document is in this stack (a Policy resource with that `arn`, declared or read
- * with `Policy.get`) is judged by the statement policies, which read that document. Any other —
+ * policy whose document is in this stack (a Policy resource the stack declares with that `arn`)
+ * is judged by the statement policies, which read that document. A policy read with `Policy.get`
+ * is not in the stack as policies see it: the engine hands read resources to no policy pack
+ * (pulumi/pulumi#3950). Any other —
  * an AWS managed policy, or a customer managed policy whose document the stack does not hold —
  * is judged by name: a deny list (broad ones, always rejected), an allow list, and an allow list
  * of service-role policies that only pass on a role that only that service can assume.
@@ -63,7 +65,7 @@ function attachments(resources: readonly PolicyResource[]): Attachment[] {
 
 /**
  * The policy ARNs an attachment carries, by value, whatever produced them (a literal, an
- * interpolation, a `Policy.get` read, another resource's output). A value unknown during
+ * interpolation, the `arn` of a `Policy.get` read, another resource's output). A value unknown during
  * preview is read through the proxy like any other, so the analyzer reports it as advisory.
  */
 function attachedArns(a: Attachment): string[] {
@@ -128,7 +130,7 @@ export const noBroadManagedPolicies = stackPolicy<ManagedPolicyConfig>(
     ({ resources }, config, report) => {
         const roles = ofTypes(resources, TYPES.role);
         const unknowns = new Unknowns();
-        // Policies whose document the stack holds (declared, or read with Policy.get), by ARN and URN.
+        // Policies whose document the stack declares, by ARN and URN.
         const withDocument = ofTypes(resources, TYPES.managedPolicy).filter((p) => "policy" in p.props);
         const documentedArns = new Set(withDocument.map((p) => new Unknowns().attempt(() => p.props.arn)).filter((arn) => typeof arn === "string"));
         const documentedUrns = new Set(withDocument.map((p) => p.urn));

@@ -18,8 +18,9 @@
  * `cloudwatch:namespace`). Actions AWS authorizes only on `*` are never over-broad.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { hasWildcard, parseArn, patternsIntersect } from "../lib/arn";
-import { type ActionInfo, expandAction, type ResourceTypeInfo } from "../lib/iamActions";
+import { hasWildcard, parseArn, patternRegExp, patternsIntersect, variablesAsWildcards } from "../lib/arn";
+import { formatlessType, loadServicesOf, typesOfArn, wildcardsOnlyInIds } from "../lib/arnTypes";
+import { type ActionInfo, expandAction, type IdentifyingKey, isView, type ResourceTypeInfo } from "../lib/iamActions";
 import { conditionKeyMatcher, conditionTests, pinsExactly } from "../lib/iamConditions";
 import { describeStatement, type Statement } from "../lib/iamDocument";
 import { label } from "../lib/stack";
@@ -29,7 +30,7 @@ import { Unknowns } from "../lib/unknowns";
 import { documentsOf, sample, statementsOf } from "./documents";
 
 /** `*` as an action: every action of every service, resource types unknown. */
-const EVERY_ACTION: ActionInfo = { action: "*", accessLevel: "Permissions management", resourceTypes: [{ name: "any", required: true, pattern: "*", regional: true, accountScoped: true, conditionKeys: [] }], conditionKeys: [] };
+const EVERY_ACTION: ActionInfo = { action: "*", accessLevel: "Permissions management", resourceTypes: [{ ...formatlessType("*", "any"), required: true, identifyingKeys: [] }], narrowingKeys: [] };
 
 const intersections = new Map<string, boolean>();
 function reaches(pattern: string, type: ResourceTypeInfo): boolean {
@@ -40,20 +41,6 @@ function reaches(pattern: string, type: ResourceTypeInfo): boolean {
         intersections.set(key, result);
     }
     return result;
-}
-
-/** Whether the statement pins one of `keys` exactly, with ARN values only of this stack's accounts. */
-function pinsOneOf(s: Statement, keys: readonly string[], scope: StackScope): boolean {
-    const matchers = keys.map(conditionKeyMatcher);
-    return conditionTests(s).some(
-        (t) =>
-            pinsExactly(t) &&
-            matchers.some((m) => m(t.key)) &&
-            t.values.every((v) => {
-                const arn = parseArn(v);
-                return !arn || arn.account === "" || scope.ownsAccount(arn.account) !== false;
-            }),
-    );
 }
 
 interface Finding {
@@ -68,12 +55,29 @@ class Judge {
         private readonly unknowns: Unknowns,
     ) {}
 
+    /**
+     * Whether the statement pins, positively and exactly, one of the keys: a tag to any value,
+     * an ARN-valued key only to ARNs this stack may name.
+     */
+    private narrowedBy(s: Statement, keys: readonly IdentifyingKey[]): boolean {
+        if (keys.length === 0) return false;
+        return conditionTests(s).some((t) => pinsExactly(t) && keys.some((k) => conditionKeyMatcher(k.key)(t.key) && (!k.arn || t.values.every((v) => this.scope.mayName(v)))));
+    }
+
     /** Why `pattern` is over-broad for `action` in statement `s` (and for which resource types); undefined when it is not. */
-    judge(s: Statement, action: ActionInfo, pattern: string): Finding | undefined {
+    judge(s: Statement, action: ActionInfo, written: string): Finding | undefined {
+        // A policy variable (`${aws:username}`) takes its value from the request: a wildcard to the stack.
+        const pattern = variablesAsWildcards(written);
         const types = action.resourceTypes.filter((t) => reaches(pattern, t));
         if (types.length === 0) return undefined;
         const arn = parseArn(pattern);
-        if (!hasWildcard(pattern)) return arn ? this.foreign(arn, types) : undefined;
+        if (!hasWildcard(pattern)) {
+            if (!arn) return undefined;
+            const foreign = this.foreign(arn, types);
+            if (foreign) return foreign;
+            const outside = this.scope.outsideStack(pattern, types);
+            return outside === undefined || this.undecided() ? undefined : { reason: outside };
+        }
         if (this.scope.isUnderNamed(pattern)) return undefined;
         const fields = arn ? [arn.partition, arn.service, arn.region, arn.account] : [];
         const spansScope = pattern !== "*" && (!arn || fields.some(hasWildcard));
@@ -82,18 +86,37 @@ class Judge {
             const foreign = this.foreign(arn, types);
             if (foreign) return foreign;
         }
-        const allOptional = action.resourceTypes.every((t) => !t.required);
-        const unexcused = types.filter((t) => !pinsOneOf(s, allOptional ? [...t.conditionKeys, ...action.conditionKeys] : t.conditionKeys, this.scope));
-        if (unexcused.length === 0) return undefined;
-        // A wildcard this stack might name once unknown ARNs are known: undecidable during preview.
-        if (this.scope.incomplete.error) {
-            this.unknowns.needed(this.scope.incomplete.error);
-            return undefined;
+        const unexcused: string[] = [];
+        const othersOfStack: string[] = [];
+        for (const t of types) {
+            if (wildcardsOnlyInIds(pattern, t)) {
+                // Names as exactly as a literal ARN: it must name this stack's resource where the stack declares the type.
+                const own = typesOfArn(pattern).find((x) => x.pattern === t.pattern) ?? t;
+                if (this.scope.declares(own) && !this.scope.namedOfType(own).some((n) => patternRegExp(pattern).test(n))) othersOfStack.push(t.name);
+                continue;
+            }
+            // Describe and List calls show what exists in this account and region, not contents.
+            if (isView(action)) continue;
+            if (this.narrowedBy(s, t.identifyingKeys) || this.narrowedBy(s, action.narrowingKeys)) continue;
+            unexcused.push(t.name);
         }
-        const names = unexcused.map((t) => t.name);
+        if (othersOfStack.length === 0 && unexcused.length === 0) return undefined;
+        if (this.undecided()) return undefined;
+        if (othersOfStack.length > 0) return { reason: "it names {types} that are not this stack's (the stack declares its own)", types: othersOfStack };
         return pattern === "*"
-            ? { reason: "it reaches every resource of type(s) {types}, and no condition narrows it", types: names }
-            : { reason: "its wildcard spans names of {types} resources outside what this stack declares, and no condition narrows it", types: names };
+            ? { reason: "it reaches every resource of type(s) {types}, and no condition narrows it", types: unexcused }
+            : { reason: "its wildcard spans names of {types} resources outside what this stack declares, and no condition narrows it", types: unexcused };
+    }
+
+    /**
+     * Whether some of the stack's ARNs are still unknown (during preview, resources to be created
+     * have none): a pattern the stack might name once they are known is then left to the
+     * analyzer's advisory.
+     */
+    private undecided(): boolean {
+        if (!this.scope.incomplete.error) return false;
+        this.unknowns.needed(this.scope.incomplete.error);
+        return true;
     }
 
     /** Another account or region where the matched types have one. */
@@ -133,6 +156,7 @@ async function grantedActions(s: Statement): Promise<{ actions: ActionInfo[]; un
 async function problemsOf(s: Statement, judge: Judge): Promise<string[]> {
     if (s.effect !== "allow" || s.resources.length === 0) return [];
     const { actions, unknownPatterns } = await grantedActions(s);
+    await loadServicesOf([...s.resources.map(variablesAsWildcards), ...conditionTests(s).flatMap((t) => t.values)]);
     const problems: string[] = [];
     for (const pattern of s.resources) {
         const byReason = new Map<string, { actions: string[]; types: Set<string> }>();
@@ -166,10 +190,12 @@ export const noWildcardResources = stackPolicy(
     },
     async ({ resources }, _config, report) => {
         const scope = new StackScope(resources);
+        await scope.prepare();
         const unknowns = new Unknowns();
         const judge = new Judge(scope, unknowns);
         for (const r of resources as PolicyResource[]) {
-            const docs = unknowns.attempt(() => documentsOf(r.type, r.props).filter((d) => d.kind !== "trust")) ?? [];
+            // A trust policy's or a queue's, key's… resource policy's `Resource` is the role or resource itself.
+            const docs = unknowns.attempt(() => documentsOf(r.type, r.props).filter((d) => d.kind === "identity" || d.kind === "bucket")) ?? [];
             for (const located of docs) {
                 const at = `${label(r)} ${located.where}`;
                 const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(r)} ${m}`, r.urn))) ?? [];

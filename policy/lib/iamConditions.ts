@@ -6,9 +6,10 @@
  *   - `…IfExists` is true when the key is absent from the request;
  *   - `ForAllValues:` is true when the key is absent or empty;
  *   - `ForAnyValue:` is false when the key is absent;
- *   - `StringLike`/`ArnLike` values match with `*` and `?`.
- * So a statement pins a key to exact values only through a positive equality test without
- * wildcards, not `…IfExists` and not `ForAllValues:`.
+ *   - `StringLike`/`ArnLike` values match with `*` and `?`;
+ *   - `StringEqualsIgnoreCase` also matches the values in any other letter case.
+ * So a statement pins a key to exact values only through a positive, case-sensitive equality test
+ * without wildcards, not `…IfExists` and not `ForAllValues:`.
  */
 import { hasWildcard } from "./arn";
 import type { Statement } from "./iamDocument";
@@ -43,7 +44,8 @@ export function conditionTests(s: Statement): ConditionTest[] {
     return tests;
 }
 
-const EQUALITY = ["stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"];
+/** `StringEqualsIgnoreCase` is not here: it also admits every other letter case (branch `Main` is not `main`). */
+const EQUALITY = ["stringequals", "stringlike", "arnequals", "arnlike"];
 
 /** Whether a test restricts its key to exactly its values. */
 export function pinsExactly(t: ConditionTest): boolean {

@@ -10,6 +10,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { hasWildcard, literalPrefix, parseArn } from "./arn";
+import { type ArnType, loadServicesOf, typesOfArn } from "./arnTypes";
 import { Unknowns } from "./unknowns";
 
 export class StackScope {
@@ -38,19 +39,77 @@ export class StackScope {
         this.partitions.add(arn.partition);
     }
 
+    /** Loads the IAM data's resource types of the services the stack's ARNs belong to (for the reads below). */
+    prepare(): Promise<void> {
+        return loadServicesOf(this.named);
+    }
+
+    private byType: Map<string, string[]> | undefined;
+
+    /** This stack's ARNs of a resource type (read against the type's ARN format). */
+    namedOfType(type: Pick<ArnType, "key">): string[] {
+        if (!this.byType) {
+            this.byType = new Map();
+            for (const arn of this.named) {
+                for (const t of typesOfArn(arn)) this.byType.set(t.key, [...(this.byType.get(t.key) ?? []), arn]);
+            }
+        }
+        return this.byType.get(type.key) ?? [];
+    }
+
+    /** Whether the stack declares resources of the type (so a resource of that type it does not name is another deployment's). */
+    declares(type: Pick<ArnType, "key">): boolean {
+        return this.namedOfType(type).length > 0;
+    }
+
     /**
-     * Whether every ARN the pattern can match is a resource this stack names or lies under one
-     * (`<bucket arn>/revisions/*`, `<log group arn>:*`): its text before the first wildcard is a
-     * named ARN followed by a separator.
+     * Whether every ARN the pattern can match is a resource this stack names or a child of one:
+     * its text before the first wildcard is a named ARN followed by a separator that leads to the
+     * named resource's child types (`<bucket arn>/` to objects, `<log group arn>:` to log streams).
+     * `<log group arn>/*` is not: log group names hold `/`, so it spans other log groups.
      */
     isUnderNamed(pattern: string): boolean {
         if (this.named.has(pattern)) return true;
         const prefix = literalPrefix(pattern);
-        if (prefix === pattern) return false;
         for (let i = 0; i < prefix.length; i++) {
-            if ((prefix[i] === "/" || prefix[i] === ":") && this.named.has(prefix.slice(0, i))) return true;
+            const separator = prefix[i];
+            if (separator !== "/" && separator !== ":") continue;
+            const parent = prefix.slice(0, i);
+            if (this.named.has(parent) && typesOfArn(parent).some((t) => t.childSeparators.has(separator))) return true;
         }
         return false;
+    }
+
+    /**
+     * Why a literal ARN names a resource that is not this stack's although the stack declares
+     * resources of that type (another stack's deployment group, an admin role), or lies under
+     * such a resource (an object in another stack's bucket); undefined when it does not.
+     * `types` limits the first test to the types the action acts on (by ARN format: `sts:AssumeRole`
+     * acts on the sts service's `role`, whose format is IAM's).
+     */
+    outsideStack(arn: string, types?: readonly Pick<ArnType, "pattern">[]): string | undefined {
+        if (this.isUnderNamed(arn)) return undefined;
+        for (const t of typesOfArn(arn)) {
+            if ((!types || types.some((x) => x.pattern === t.pattern)) && this.declares(t)) return `it names a ${t.name} that is not this stack's (the stack declares its own ${t.name} resources)`;
+        }
+        const head = arn.split(":").slice(0, 5).join(":").length;
+        for (let i = head + 1; i < arn.length; i++) {
+            const separator = arn[i];
+            if (separator !== "/" && separator !== ":") continue;
+            const parent = arn.slice(0, i);
+            const parentType = typesOfArn(parent).find((t) => t.childSeparators.has(separator) && this.declares(t));
+            if (parentType) return `it lies under a ${parentType.name} that is not this stack's (${parent})`;
+        }
+        return undefined;
+    }
+
+    /** Whether a literal ARN (say a condition value) is one this stack may name: its account and region, and not another deployment's resource. */
+    mayName(value: string): boolean {
+        const arn = parseArn(value);
+        if (!arn) return true;
+        if (arn.account !== "" && this.ownsAccount(arn.account) === false) return false;
+        if (arn.region !== "" && this.ownsRegion(arn.region) === false) return false;
+        return this.outsideStack(value) === undefined;
     }
 
     /** Whether an account is this stack's; undefined when the stack shows none (nothing to compare with). */

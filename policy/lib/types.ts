@@ -21,6 +21,8 @@ export const TYPES = {
     securityGroup: ["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"],
     securityGroupRule: ["aws:ec2/securityGroupRule:SecurityGroupRule"],
     securityGroupIngressRule: ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
+    managedPrefixList: ["aws:ec2/managedPrefixList:ManagedPrefixList"],
+    managedPrefixListEntry: ["aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry"],
     role: ["aws:iam/role:Role"],
     rolePolicy: ["aws:iam/rolePolicy:RolePolicy"],
     userPolicy: ["aws:iam/userPolicy:UserPolicy"],
@@ -38,5 +40,18 @@ export const TYPES = {
     bucketEncryption: s3("bucketServerSideEncryptionConfiguration", "BucketServerSideEncryptionConfiguration"),
     bucketPublicAccessBlock: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
     bucketPolicy: ["aws:s3/bucketPolicy:BucketPolicy"],
+    /** Resources whose `policy` is a resource-based policy of a queue, topic, key, secret or repository. */
+    resourcePolicyHolder: [
+        "aws:sqs/queue:Queue",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:sns/topic:Topic",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:kms/key:Key",
+        "aws:kms/keyPolicy:KeyPolicy",
+        "aws:kms/replicaKey:ReplicaKey",
+        "aws:secretsmanager/secret:Secret",
+        "aws:secretsmanager/secretPolicy:SecretPolicy",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    ],
     deploymentGroup: ["aws:codedeploy/deploymentGroup:DeploymentGroup"],
 } satisfies Record<string, readonly string[]>;

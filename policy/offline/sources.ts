@@ -29,6 +29,8 @@ interface ExportedResource {
     propertyDependencies?: Record<string, string[]>;
     protect?: boolean;
     delete?: boolean;
+    /** A resource read with `.get` (not managed by the stack). */
+    external?: boolean;
     provider?: string;
 }
 
@@ -62,7 +64,9 @@ export function readStackExport(file: string): Source {
         if (typeof r.urn !== "string" || typeof r.type !== "string") throw new InputError(`stack export ${file}: deployment.resources[${i}] has no urn or type`);
     });
     // Resources pending deletion are on their way out; the engine analyzes neither them nor providers.
-    const live = (list as (ExportedResource & { urn: string; type: string })[]).filter((r) => !r.delete);
+    // Nor resources read with `.get` (external): the engine sends them to no policy pack, neither
+    // to `analyze` nor to `analyzeStack` (pulumi/pulumi#3950), so a policy cannot lean on them.
+    const live = (list as (ExportedResource & { urn: string; type: string })[]).filter((r) => !r.delete && !r.external);
     const providers = new Map<string, SourceResource["provider"]>();
     for (const p of live.filter((r) => isProvider(r.type))) {
         providers.set(`${p.urn}::${p.id}`, { urn: p.urn, type: p.type, props: fromState(p.outputs ?? p.inputs ?? {}, []) as Record<string, unknown> });

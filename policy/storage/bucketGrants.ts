@@ -1,42 +1,10 @@
 /**
- * A bucket policy is a grant: an Allow in it lets its principals act on the bucket without any
- * identity policy of this account. The artifact bucket holds what every instance installs, so
- * only principals of this stack's account may be granted anything there. Outside the account
- * (Principal reference: reference_policies_elements_principal.html): `*` and `{"AWS": "*"}`
- * unless `aws:PrincipalAccount` is pinned to this account; AWS principals of another account
- * (ARN or bare account id); service principals unless `aws:SourceAccount` is pinned to this
- * account (the confused-deputy guard, IAM User Guide "The confused deputy problem");
- * federated and canonical-user principals.
+ * A bucket policy is a grant (iam/grants.ts): the artifact bucket holds what every instance
+ * installs, so only principals of this stack's account may be granted anything there.
  */
-import type { PolicyResource } from "@pulumi/policy";
-import { pinnedValues } from "../lib/iamConditions";
-import { describeStatement, type Statement } from "../lib/iamDocument";
-import { namesEveryone, principalAccount, principalsOf } from "../lib/principals";
-import { label } from "../lib/stack";
-import { stackPolicy } from "../lib/spec";
-import { StackScope } from "../lib/stackScope";
-import { Unknowns } from "../lib/unknowns";
-import { documentsOf, sample, statementsOf } from "../iam/documents";
+import { grantsPolicy } from "../iam/grants";
 
-/** Whether the statement pins `key` to accounts that are all this stack's. */
-function pinnedToOwnAccount(s: Statement, key: string, scope: StackScope): boolean {
-    const values = pinnedValues(s, (k) => k === key);
-    return values !== undefined && values.every((v) => scope.ownsAccount(v) === true);
-}
-
-function outsiders(s: Statement, scope: StackScope): string[] {
-    if (s.effect !== "allow") return [];
-    if (namesEveryone(s)) return pinnedToOwnAccount(s, "aws:principalaccount", scope) ? [] : ["everyone (\"*\")"];
-    return principalsOf(s)
-        .filter(({ kind, value }) => {
-            if (kind === "aws") return scope.ownsAccount(principalAccount(value) ?? "") === false;
-            if (kind === "service") return !pinnedToOwnAccount(s, "aws:sourceaccount", scope);
-            return true;
-        })
-        .map(({ kind, value }) => `${kind === "aws" ? "AWS" : kind} ${value}`);
-}
-
-export const bucketPolicyGrants = stackPolicy(
+export const bucketPolicyGrants = grantsPolicy(
     {
         name: "storage-bucket-policy-grants",
         description: "Bucket policies must not allow anything to a principal outside this stack's account, or to everyone (`*`).",
@@ -45,19 +13,5 @@ export const bucketPolicyGrants = stackPolicy(
         remediationSteps:
             "Grant access through identity policies of this account's roles (or name this account's principals in the bucket policy). Cross-account or public access to the artifact bucket lets others replace what every instance installs.",
     },
-    ({ resources }, _config, report) => {
-        const scope = new StackScope(resources);
-        const unknowns = new Unknowns();
-        for (const r of resources as PolicyResource[]) {
-            const docs = unknowns.attempt(() => documentsOf(r.type, r.props).filter((d) => d.kind === "bucket")) ?? [];
-            for (const located of docs) {
-                const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(r)} ${m}`, r.urn))) ?? [];
-                for (const s of statements) {
-                    const outside = outsiders(s, scope);
-                    if (outside.length > 0) report(`${label(r)} ${located.where} ${describeStatement(s)}: allows ${sample(s.actions)} to ${outside.join(", ")}, outside this stack's account.`, r.urn);
-                }
-            }
-        }
-        unknowns.rethrow();
-    },
+    "bucket",
 );

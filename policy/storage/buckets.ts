@@ -8,7 +8,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { coversEverythingUnder, patternRegExp } from "../lib/arn";
 import { conditionTests } from "../lib/iamConditions";
 import { DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
-import { namesEveryone, principalsOf } from "../lib/principals";
+import { principalsOf } from "../lib/principals";
 import { label, ofTypes, referencedBy } from "../lib/stack";
 import { asList, sameText, stackPolicy } from "../lib/spec";
 import { TYPES } from "../lib/types";
@@ -25,21 +25,24 @@ function configuring(resources: readonly PolicyResource[], buckets: PolicyResour
 }
 
 /**
- * A Deny of every S3 action, for every principal, on the bucket and all its objects, when the
- * request is not sent over TLS (`Bool`/`BoolIfExists` `aws:SecureTransport` = "false", AWS's
- * own recipe: Amazon S3 User Guide, "Security best practices for Amazon S3", enforce encryption
- * of data in transit). Any other condition in that statement would exempt some requests, a
- * `Principal` other than `*` or a `NotPrincipal` some principals, a narrower `Resource` the
- * objects or the bucket itself.
+ * A Deny of every S3 action, for every principal, when the request is not sent over TLS
+ * (`Bool`/`BoolIfExists` `aws:SecureTransport` = "false", AWS's own recipe: Amazon S3 User Guide,
+ * "Security best practices for Amazon S3", enforce encryption of data in transit). Any other
+ * condition in that statement would exempt some requests, a `Principal` other than `*` (or
+ * `{"AWS": "*"}`) or a `NotPrincipal` some principals.
  */
-function deniesInsecureTransport(s: Statement, bucketArn: string): boolean {
-    if (s.effect !== "deny" || s.notPrincipals !== undefined || !namesEveryone(s) || principalsOf(s).some((p) => p.kind !== "aws" && p.kind !== "*")) return false;
-    if (!s.actions.some((a) => a === "*" || sameText(a, "s3:*"))) return false;
+function isTlsDeny(s: Statement): boolean {
+    if (s.effect !== "deny" || s.notPrincipals !== undefined) return false;
+    const everyone = principalsOf(s).length > 0 && principalsOf(s).every((p) => p.value === "*" && (p.kind === "aws" || p.kind === "*"));
+    if (!everyone || !s.actions.some((a) => a === "*" || sameText(a, "s3:*"))) return false;
     const tests = conditionTests(s);
-    const tlsOnly = tests.length > 0 && tests.every((t) => t.key === "aws:securetransport" && t.base === "bool" && !t.set && t.values.every((v) => sameText(v, "false")));
-    const coversBucket = s.resources.some((r) => patternRegExp(r).test(bucketArn));
-    const coversObjects = s.resources.some((r) => coversEverythingUnder(r, `${bucketArn}/`));
-    return tlsOnly && coversBucket && coversObjects;
+    return tests.length > 0 && tests.every((t) => t.key === "aws:securetransport" && t.base === "bool" && !t.set && t.values.every((v) => sameText(v, "false")));
+}
+
+/** Whether a policy's TLS denies, together (one statement or several), cover the bucket and every object in it. */
+function deniesInsecureTransport(statements: Statement[], bucketArn: string): boolean {
+    const resources = statements.filter(isTlsDeny).flatMap((s) => s.resources);
+    return resources.some((r) => patternRegExp(r).test(bucketArn)) && resources.some((r) => coversEverythingUnder(r, `${bucketArn}/`));
 }
 
 /** The bucket's ARN from its outputs (`arn`, else its name). */
@@ -85,12 +88,21 @@ export const bucketProtection = stackPolicy(
                 bucket.props.serverSideEncryptionConfiguration !== undefined ||
                 related(encryptions).some((p) => asList<Record<string, any>>(p.rules).some((r) => r.applyServerSideEncryptionByDefault?.sseAlgorithm));
             if (!encrypted) missing.push("default encryption");
-            const policyDocs = [...("policy" in bucket.props ? [bucket.props.policy] : []), ...related(policies).map((p) => p.policy)];
+            const holders = [...(bucket.props.policy ? [bucket] : []), ...(policies.get(bucket.urn) ?? [])];
+            const policyDocs = holders.map((r) => r.props.policy);
             const arn = bucketArn(bucket);
-            if (arn === undefined || !policyDocs.some((doc) => parsed(doc).some((s) => deniesInsecureTransport(s, arn)))) {
+            if (arn === undefined || !policyDocs.some((doc) => deniesInsecureTransport(parsed(doc), arn))) {
                 missing.push("a policy denying every S3 action to every principal on the bucket and its objects without TLS (aws:SecureTransport)");
             }
             if (missing.length > 0) report(`${label(bucket)} lacks ${missing.join(", ")}.`, bucket.urn);
+            // S3 keeps one of each configuration per bucket: PutBucketPolicy, PutPublicAccessBlock,
+            // PutBucketVersioning and PutBucketEncryption replace what is there (Amazon S3 API
+            // Reference), so of two declared for one bucket only the last applied holds.
+            for (const [what, declared] of [["bucket policies", holders], ["public access blocks", blocks.get(bucket.urn)], ["versioning configurations", versionings.get(bucket.urn)], ["encryption configurations", encryptions.get(bucket.urn)]] as const) {
+                if ((declared?.length ?? 0) > 1) {
+                    report(`${label(bucket)} has ${declared!.length} ${what} (${declared!.map(label).join(", ")}); S3 keeps one per bucket, so each update replaces the other. Declare one.`, bucket.urn);
+                }
+            }
         }
     },
 );

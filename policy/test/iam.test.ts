@@ -57,6 +57,18 @@ describe("iam-no-wildcard-resources", () => {
         for (const a of ["iam:PassRole", "ec2:CreateTags", "ec2:RunInstances"]) expect(f[0]).to.include(a);
     });
 
+    it("during preview, leaves a literal ARN of a declared type to the advisory while the stack's own ARNs of that type are unknown", async () => {
+        const known = res(ROLE, "ci", { assumeRolePolicy: ec2Trust, arn: `arn:aws:iam::${ACCOUNT}:role/ci` });
+        const creating = res(ROLE, "app", { assumeRolePolicy: ec2Trust, name: "app", arn: UNKNOWN });
+        const passApp = res(ROLE_POLICY, "pass", { role: "ci", policy: doc({ Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/app` }) });
+        const v = await check(p, [known, creating, passApp]);
+        expect(v.map((x) => x.enforcementLevel)).to.deep.equal(["advisory"]);
+        expect(v[0].message).to.include("can't run");
+        // Once the ARNs are known, another role than the stack's is a finding.
+        const other = res(ROLE_POLICY, "pass", { role: "ci", policy: doc({ Effect: "Allow", Action: "iam:PassRole", Resource: `arn:aws:iam::${ACCOUNT}:role/admin` }) });
+        expect((await findings(p, [known, other]))[0]).to.include("names a role that is not this stack's");
+    });
+
     it("rejects the seed 'least privilege' CI policy: elasticloadbalancing:ModifyListener on *", async () => {
         const f = await findings(p, inline({ Sid: "Switch", Effect: "Allow", Action: "elasticloadbalancing:ModifyListener", Resource: "*" }));
         expect(f[0]).to.include('Statement[0] ("Switch")').and.include("elasticloadbalancing:ModifyListener");
@@ -229,9 +241,18 @@ describe("iam-trust-policy", () => {
         }
     });
 
-    it("accepts OIDC trust pinning audience and project path, and plain service trust", async () => {
+    it("accepts OIDC trust pinning audience and a protected branch of a trusted project, and plain service trust", async () => {
         const pinned = { StringEquals: { "gitlab.com:aud": "https://gitlab.com" }, StringLike: { "gitlab.com:sub": "project_path:acme/bluegreen:ref_type:branch:ref:main" } };
-        expect(await findings(p, webIdentity(pinned))).to.deep.equal([]);
+        expect(await findings(p, webIdentity(pinned), { config: { projectPaths: ["acme/bluegreen"] } })).to.deep.equal([]);
         expect(await findings(p, res(ROLE, "svc", { assumeRolePolicy: ec2Trust }))).to.deep.equal([]);
+    });
+
+    it("trusts no project by default, and reads protected tags as refs/tags/<name>", async () => {
+        const pinned = (sub: string) => ({ StringEquals: { "gitlab.com:aud": "https://gitlab.com", "gitlab.com:sub": sub } });
+        const branch = "project_path:acme/bluegreen:ref_type:branch:ref:main";
+        expect((await findings(p, webIdentity(pinned(branch))))[0]).to.include("not in projectPaths (none configured)");
+        const config = { projectPaths: ["acme/bluegreen"], protectedRefs: ["main", "refs/tags/v1"] };
+        expect(await findings(p, webIdentity(pinned("project_path:acme/bluegreen:ref_type:tag:ref:v1")), { config })).to.deep.equal([]);
+        expect((await findings(p, webIdentity(pinned("project_path:acme/bluegreen:ref_type:branch:ref:v1")), { config }))[0]).to.include("branch v1, which is not a protected ref");
     });
 });

@@ -89,6 +89,19 @@ describe("lb-blue-green-parity", () => {
         const f = await findings(p, [tagged("x", "blue", { healthCheck: healthy }), tagged("y", "green", { healthCheck: { ...healthy, path: "/health" } })]);
         expect(f[0]).to.include('path: /health/deep vs /health');
     });
+    it("pairs color-tagged groups whose other tags spell their color (Name: web-blue / web-green)", async () => {
+        const named = (name: string, color: string, inputs: Record<string, unknown>) => tg(name, { ...inputs, tags: { Color: color, Name: `web-${color}` } });
+        expect(await findings(p, [named("a", "blue", { healthCheck: healthy }), named("b", "green", { healthCheck: healthy })])).to.deep.equal([]);
+        expect((await findings(p, [named("a", "blue", { healthCheck: healthy }), named("b", "green", { healthCheck: healthy, protocolVersion: "HTTP2" })]))[0]).to.include("protocolVersion: HTTP1 vs HTTP2");
+    });
+    it("pairs the groups serving one CodeDeploy application's deployment groups, through their Auto Scaling groups", async () => {
+        const a = tg("first", { arn: "arn:tg/first", healthCheck: healthy });
+        const b = tg("second", { arn: "arn:tg/second", healthCheck: healthy, port: 8080 });
+        const asgs = [a, b].map((g, i) => res("aws:autoscaling/group:Group", `asg-${i}`, { name: `fleet-${i}`, targetGroupArns: [g.inputs.arn] }, { targetGroupArns: [g] }));
+        const app = res("aws:codedeploy/application:Application", "app", { name: "web" });
+        const dgs = asgs.map((asg, i) => res("aws:codedeploy/deploymentGroup:DeploymentGroup", `dg-${i}`, { appName: "web", autoscalingGroups: [asg.inputs.name] }, { appName: [app], autoscalingGroups: [asg] }));
+        expect((await findings(p, [a, b, ...asgs, app, ...dgs]))[0]).to.include("port: 80 vs 8080");
+    });
     it("accepts identical colors, default and explicit settings comparing alike", async () => {
         expect(await findings(p, [tagged("web-blue", "blue", { deregistrationDelay: 300, healthCheck: healthy }), tagged("web-green", "green", { healthCheck: healthy })])).to.deep.equal([]);
     });

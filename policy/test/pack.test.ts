@@ -1,7 +1,9 @@
 /** Pack-wide invariants: metadata every policy must carry, and the per-stack config files. */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { loadPolicyConfig, reconcileConfig } from "../offline/config";
 import { policies } from "../policies";
 
@@ -12,6 +14,7 @@ const MISSION_POLICIES = [
     "iam-passrole-named-roles",
     "iam-no-broad-managed-policies",
     "iam-trust-policy",
+    "iam-resource-policy-grants",
     "lb-deregistration-delay",
     "lb-health-check",
     "asg-elb-health-check",
@@ -41,6 +44,15 @@ describe("policy pack", () => {
         it(`has a valid ${stack} config that keeps the mission's policies mandatory`, () => {
             const settings = reconcileConfig(policies, loadPolicyConfig(path.join(__dirname, "..", "config", `${stack}.json`)));
             for (const name of MISSION_POLICIES) expect(settings.get(name)?.enforcementLevel, name).to.equal("mandatory");
+        });
+    }
+
+    for (const stack of ["staging", "production"]) {
+        it(`trusts the ${stack} stack's own GitLab project and protected ref, and nothing else`, () => {
+            const stackConfig = parse(readFileSync(path.join(__dirname, "..", "..", `Pulumi.${stack}.yaml`), "utf8")).config;
+            const trust = loadPolicyConfig(path.join(__dirname, "..", "config", `${stack}.json`))["iam-trust-policy"] as Record<string, unknown>;
+            expect(trust.projectPaths).to.deep.equal([stackConfig["bluegreen:gitlabProjectPath"]]);
+            expect(trust.protectedRefs).to.deep.equal([stackConfig["bluegreen:gitlabProtectedRef"] ?? "main"]);
         });
     }
 
