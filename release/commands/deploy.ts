@@ -32,8 +32,10 @@ export interface DeployOptions {
  * Deploys a revision to the idle color's deployment group and waits for the outcome. The
  * deployment names the exact object version and ETag the key holds now (DESIGN decision 13), so
  * it and every later automatic deployment of the group install that upload and no other. It waits
- * first while the idle color's instance refresh runs: a refresh terminates instances, and an
- * instance terminated during a deployment fails it (codedeploy/latest/userguide/troubleshooting-auto-scaling.html).
+ * first while the idle color's instance refresh runs (a refresh terminates instances, and an
+ * instance terminated during a deployment fails it: codedeploy/latest/userguide/troubleshooting-auto-scaling.html)
+ * and while CodeDeploy's own deployments to instances the group launched run (the group takes one
+ * deployment at a time).
  * Re-running it is safe: a deployment of the same object that is still running is waited on, not
  * duplicated, and one that already succeeded is not repeated.
  */
@@ -49,7 +51,6 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
   const idle = otherColor(live);
   const object = await currentObject(ctx, options.revision);
   ctx.log(`${idle}: deploying ${formatRevision(object)}`);
-  await waitForInstanceRefresh(ctx, idle, options);
   const deploymentId = await existingOrNewDeployment(ctx, idle, object, options);
   const outcome = await waitForDeployment(ctx, deploymentId, options);
   if (outcome.status !== "Succeeded") {
@@ -106,46 +107,95 @@ async function requireEveryInstanceSucceeded(ctx: ReleaseContext, deployment: De
   );
 }
 
-/** Waits while the color's Auto Scaling group runs an instance refresh, printing its progress; exit 1 after the deploy timeout. */
-async function waitForInstanceRefresh(ctx: ReleaseContext, color: Color, options: DeployOptions) {
+/**
+ * CodeDeploy's own deployments: of the group's last successful revision to instances the Auto
+ * Scaling group launches (creator `autoscaling`), and the follow-up that brings instances launched
+ * during a deployment up to date (`CodeDeployAutoUpdate`). They end by themselves within minutes
+ * (codedeploy/latest/userguide/integrations-aws-auto-scaling.html).
+ */
+const AUTOMATIC_CREATORS = new Set(["autoscaling", "CodeDeployAutoUpdate"]);
+
+/** What holds the idle group back from a new deployment of `object`, if anything; and a deployment of it to reuse. */
+type GroupState = { reuse: string } | { wait: Waiting } | { free: true };
+/** Something running on the idle group that a deployment must not overlap. */
+type Waiting = { what: string; status: string; detail: string };
+
+/**
+ * The deployment of `object` to the idle color: one already running or done is reused; otherwise a
+ * new one once the group is free. Waits (with progress, up to the deploy timeout) while the
+ * group's instance refresh or CodeDeploy's own deployments run; refuses (exit 3) while someone
+ * else's deployment of another revision runs there.
+ */
+async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, object: ObjectRevision, options: DeployOptions): Promise<string> {
   const started = ctx.clock.now();
   for (;;) {
-    const refresh = await runningInstanceRefresh(ctx, color);
-    if (!refresh) return;
-    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
-    const what = `${color}: instance refresh ${refresh.InstanceRefreshId ?? "?"}`;
-    if (elapsed >= options.timeoutSeconds) {
-      throw checkFailed(`${what} still ${refresh.Status} after ${options.timeoutSeconds}s; deploy once it has ended (\`npm run release -- deploy\` again)`);
+    const state = await idleGroupState(ctx, idle, object);
+    if ("reuse" in state) return state.reuse;
+    let wait: Waiting;
+    if ("free" in state) {
+      const created = await createUnlessBusy(ctx, idle, object, options.description);
+      if ("deploymentId" in created) {
+        ctx.log(`${idle}: created deployment ${created.deploymentId} of ${formatRevision(object)} in ${ctx.outputs[idle].deploymentGroup}`);
+        return created.deploymentId;
+      }
+      wait = { what: `deployment group ${ctx.outputs[idle].deploymentGroup}`, status: "busy", detail: `(${created.busy})` };
+    } else {
+      wait = state.wait;
     }
-    ctx.log(
-      `${what} ${refresh.Status} (${refresh.PercentageComplete ?? 0}% done, ${refresh.InstancesToUpdate ?? "?"} instance` +
-        `${refresh.InstancesToUpdate === 1 ? "" : "s"} to update); waiting before deploying (${elapsed}s)`,
-    );
+    const { what, status, detail } = wait;
+    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
+    if (elapsed >= options.timeoutSeconds) {
+      throw checkFailed(`${idle}: ${what} still ${status} after ${options.timeoutSeconds}s; deploy once it has ended (\`npm run release -- deploy\` again)`);
+    }
+    ctx.log(`${idle}: ${what} ${status} ${detail}; waiting before deploying (${elapsed}s)`);
     await ctx.clock.sleep(options.pollSeconds * 1000);
   }
 }
 
-async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, object: ObjectRevision, options: DeployOptions): Promise<string> {
-  const { lastAttempted } = await groupDeployments(ctx, idle);
-  const wanted = formatRevision(object);
-  if (lastAttempted?.deploymentId && (isActive(lastAttempted.status) || lastAttempted.status === "Succeeded")) {
-    const previous = await getDeployment(ctx, lastAttempted.deploymentId);
-    if (sameObject(revisionOf(previous), object)) {
-      ctx.log(`${idle}: deployment ${lastAttempted.deploymentId} of ${wanted} is ${lastAttempted.status}; not starting another`);
-      return lastAttempted.deploymentId;
-    }
-    if (isActive(lastAttempted.status)) {
-      const theirs = revisionOf(previous);
-      throw refused(
-        `${idle} deployment group is busy with ${lastAttempted.deploymentId} ` +
-          `(${theirs ? formatRevision(theirs) : "another revision"}, ${lastAttempted.status}); ` +
-          "wait for it or stop it in CodeDeploy, then re-run",
-      );
-    }
+async function idleGroupState(ctx: ReleaseContext, idle: Color, object: ObjectRevision): Promise<GroupState> {
+  const refresh = await runningInstanceRefresh(ctx, idle);
+  if (refresh) {
+    const toUpdate = refresh.InstancesToUpdate;
+    return {
+      wait: {
+        what: `instance refresh ${refresh.InstanceRefreshId ?? "?"}`,
+        status: refresh.Status ?? "?",
+        detail: `(${refresh.PercentageComplete ?? 0}% done, ${toUpdate ?? "?"} instance${toUpdate === 1 ? "" : "s"} to update)`,
+      },
+    };
   }
-  const deploymentId = await createDeployment(ctx, idle, object, options.description);
-  ctx.log(`${idle}: created deployment ${deploymentId} of ${wanted} in ${ctx.outputs[idle].deploymentGroup}`);
-  return deploymentId;
+  const { lastAttempted } = await groupDeployments(ctx, idle);
+  if (!lastAttempted?.deploymentId || !(isActive(lastAttempted.status) || lastAttempted.status === "Succeeded")) return { free: true };
+  const previous = await getDeployment(ctx, lastAttempted.deploymentId);
+  if (sameObject(revisionOf(previous), object)) {
+    ctx.log(`${idle}: deployment ${lastAttempted.deploymentId} of ${formatRevision(object)} is ${lastAttempted.status}; not starting another`);
+    return { reuse: lastAttempted.deploymentId };
+  }
+  if (!isActive(previous.status)) return { free: true };
+  if (AUTOMATIC_CREATORS.has(previous.creator ?? "")) {
+    return { wait: { what: `CodeDeploy's automatic deployment ${previous.deploymentId} (${previous.creator})`, status: previous.status ?? "?", detail: "on the instances the group launched" } };
+  }
+  const theirs = revisionOf(previous);
+  throw refused(
+    `${idle} deployment group is busy with ${lastAttempted.deploymentId} ` +
+      `(${theirs ? formatRevision(theirs) : "another revision"}, ${previous.status}); ` +
+      "wait for it or stop it in CodeDeploy, then re-run",
+  );
+}
+
+/**
+ * CreateDeployment, or CodeDeploy's reason when it refuses because the group has an active
+ * deployment (DeploymentLimitExceededException, codedeploy/latest/APIReference/API_CreateDeployment.html):
+ * one of its own may have started since the group was read. The caller waits and reads the group again.
+ */
+async function createUnlessBusy(ctx: ReleaseContext, idle: Color, object: ObjectRevision, description: string): Promise<{ deploymentId: string } | { busy: string }> {
+  try {
+    return { deploymentId: await createDeployment(ctx, idle, object, description) };
+  } catch (error) {
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === "DeploymentLimitExceededException") return { busy: message ?? name };
+    throw error;
+  }
 }
 
 function progressLine(deployment: DeploymentInfo): string {
