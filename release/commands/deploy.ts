@@ -128,6 +128,7 @@ type Waiting = { what: string; status: string; detail: string };
  */
 async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, object: ObjectRevision, options: DeployOptions): Promise<string> {
   const started = ctx.clock.now();
+  const progress = changedOrEveryMinute(ctx);
   for (;;) {
     const state = await idleGroupState(ctx, idle, object);
     if ("reuse" in state) return state.reuse;
@@ -147,7 +148,7 @@ async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, object:
     if (elapsed >= options.timeoutSeconds) {
       throw checkFailed(`${idle}: ${what} still ${status} after ${options.timeoutSeconds}s; deploy once it has ended (\`npm run release -- deploy\` again)`);
     }
-    ctx.log(`${idle}: ${what} ${status} ${detail}; waiting before deploying (${elapsed}s)`);
+    progress(`${idle}: ${what} ${status} ${detail}; waiting before deploying`, `(${elapsed}s)`);
     await ctx.clock.sleep(options.pollSeconds * 1000);
   }
 }
@@ -206,19 +207,25 @@ function progressLine(deployment: DeploymentInfo): string {
   );
 }
 
+/** Prints a progress line when it differs from the last one printed, or a minute after that: polls mostly repeat themselves. */
+function changedOrEveryMinute(ctx: ReleaseContext): (line: string, suffix: string) => void {
+  let lastLine = "";
+  let lastLogged = 0;
+  return (line, suffix) => {
+    if (line === lastLine && ctx.clock.now() - lastLogged < 60_000) return;
+    ctx.log(`${line} ${suffix}`);
+    lastLine = line;
+    lastLogged = ctx.clock.now();
+  };
+}
+
 /** Polls until the deployment ends, printing progress whenever it changes (and once a minute). */
 async function waitForDeployment(ctx: ReleaseContext, deploymentId: string, options: DeployOptions) {
   const started = ctx.clock.now();
-  let lastLine = "";
-  let lastLogged = 0;
+  const progress = changedOrEveryMinute(ctx);
   for (;;) {
     const deployment = await getDeployment(ctx, deploymentId);
-    const line = progressLine(deployment);
-    if (line !== lastLine || ctx.clock.now() - lastLogged >= 60_000) {
-      ctx.log(`${line} (${Math.round((ctx.clock.now() - started) / 1000)}s)`);
-      lastLine = line;
-      lastLogged = ctx.clock.now();
-    }
+    progress(progressLine(deployment), `(${Math.round((ctx.clock.now() - started) / 1000)}s)`);
     if (!isActive(deployment.status)) return deployment;
     if (ctx.clock.now() - started >= options.timeoutSeconds * 1000) {
       throw checkFailed(
