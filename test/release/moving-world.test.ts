@@ -62,7 +62,7 @@ describe("release on a moving world", () => {
       const world = afterSwitchToGreen();
       world.scaledOut("blue");
       world.alarms["bluegreen-staging-5xx"] = "ALARM";
-      const result = await run(world, ["watch", "--duration", "60", "--rollback"]);
+      const result = await run(world, ["watch", "--duration", "180", "--rollback"]);
       expect(result.code, result.err).to.equal(ExitCode.checkFailed);
       expect(result.err).to.include("watch failed on green; rolled back");
       expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
@@ -196,7 +196,7 @@ describe("release on a moving world", () => {
     it("watch passes while the live color scales in (a draining target)", async () => {
       const world = afterSwitchToGreen({ blue: 2, green: 3 });
       world.health.green[0] = "draining";
-      const result = await run(world, ["watch", "--duration", "60"]);
+      const result = await run(world, ["watch", "--duration", "180"]);
       expect(result.code, result.err).to.equal(ExitCode.ok);
     });
   });
@@ -345,7 +345,7 @@ describe("release on a moving world", () => {
       const world = afterSwitchToGreen();
       world.compositeAlarms = { "bluegreen-staging-any": "ALARM" };
       world.compositeAlarmsVisible = true;
-      const result = await run(world, ["watch", "--duration", "60"], COMPOSITE);
+      const result = await run(world, ["watch", "--duration", "180"], COMPOSITE);
       expect(result.code).to.equal(ExitCode.usage);
       expect(result.elapsedMs).to.equal(0);
     });
