@@ -2,7 +2,7 @@ import type { DeploymentInfo } from "@aws-sdk/client-codedeploy";
 import { otherColor, soleColor, formatWeights, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
 import { checkFailed, refused } from "../errors";
-import { runningInstanceRefresh } from "../aws/auto-scaling";
+import { describeFleets, runningInstanceRefresh } from "../aws/auto-scaling";
 import {
   createDeployment,
   deploymentTargets,
@@ -51,18 +51,64 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
   const idle = otherColor(live);
   const object = await currentObject(ctx, options.revision);
   ctx.log(`${idle}: deploying ${formatRevision(object)}`);
-  const deploymentId = await existingOrNewDeployment(ctx, idle, object, options);
-  const outcome = await waitForDeployment(ctx, deploymentId, options);
-  if (outcome.status !== "Succeeded") {
-    const details = await failureDetails(ctx, outcome);
-    throw checkFailed(
-      [`deployment ${deploymentId} to ${idle} ended ${outcome.status}`, ...details].join("\n  "),
+  const started = ctx.clock.now();
+  let outcome = await waitForDeployment(ctx, await existingOrNewDeployment(ctx, idle, object, options), options);
+  for (;;) {
+    if (outcome.status === "Succeeded") break;
+    const lost = await lostInstances(ctx, outcome, idle);
+    if (lost === undefined || ctx.clock.now() - started >= options.timeoutSeconds * 1000) {
+      const details = await failureDetails(ctx, outcome);
+      throw checkFailed([`deployment ${outcome.deploymentId} to ${idle} ended ${outcome.status}`, ...details].join("\n  "));
+    }
+    ctx.log(
+      `${idle}: deployment ${outcome.deploymentId} failed because ` +
+        (lost.length ? `the Auto Scaling group took its instances out during it (${lost.join(", ")})` : "the group had no instance in service") +
+        "; deploying again once the group's instances are in service",
     );
+    await waitForInstancesInService(ctx, idle, options);
+    outcome = await waitForDeployment(ctx, await existingOrNewDeployment(ctx, idle, object, options), options);
   }
   await requireEveryInstanceSucceeded(ctx, outcome, idle);
-  ctx.log(`deployment ${deploymentId} to ${idle} succeeded on every instance`);
+  ctx.log(`deployment ${outcome.deploymentId} to ${idle} succeeded on every instance`);
   await waitForHealthyTargets(ctx, idle, options);
   ctx.log(`${idle}: targets pass their health checks; next: verify`);
+}
+
+/**
+ * The instances a failed deployment lost to its Auto Scaling group, when that is all that failed
+ * it: CodeDeploy found none in service (NO_INSTANCES), or every instance it failed on has left
+ * service in the group and failed no hook script there. An Auto Scaling group replaces an
+ * instance whose ELB health check fails once its grace period ends
+ * (autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html), which is every instance of a
+ * fleet without the app, before its first release; and an instance terminated during a deployment
+ * fails it (codedeploy/latest/userguide/troubleshooting-auto-scaling.html; the error CodeDeploy
+ * reports for it is not documented, hence the look at the group). Undefined: the release failed.
+ */
+async function lostInstances(ctx: ReleaseContext, deployment: DeploymentInfo, idle: Color): Promise<string[] | undefined> {
+  if (deployment.status !== "Failed") return undefined;
+  if (deployment.errorInformation?.code === "NO_INSTANCES") return [];
+  const failed = await deploymentTargets(ctx, deployment.deploymentId!, ["Failed"]);
+  if (!failed.length) return undefined;
+  const scriptFailed = failed.some((t) => t.instanceTarget?.lifecycleEvents?.some((e) => e.diagnostics?.errorCode === "ScriptFailed"));
+  const { [idle]: fleet } = await describeFleets(ctx, [idle]);
+  const ids = failed.map((t) => t.instanceTarget?.targetId ?? "?");
+  return scriptFailed || ids.some((id) => fleet.inService.includes(id)) ? undefined : ids;
+}
+
+/** Waits until the color's group has instances in service and none launching, printing progress; exit 1 after the deploy timeout. */
+async function waitForInstancesInService(ctx: ReleaseContext, color: Color, options: DeployOptions) {
+  const started = ctx.clock.now();
+  const progress = changedOrEveryMinute(ctx);
+  for (;;) {
+    const { [color]: fleet } = await describeFleets(ctx, [color]);
+    if (fleet.inService.length && !fleet.launching) return;
+    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
+    if (elapsed >= options.timeoutSeconds) {
+      throw checkFailed(`${color}: the group's instances were not in service within ${options.timeoutSeconds}s (${fleet.inService.length} in service, ${fleet.launching} launching)`);
+    }
+    progress(`${color}: waiting for the group's instances to be in service (${fleet.inService.length} in service, ${fleet.launching} launching)`, `(${elapsed}s)`);
+    await ctx.clock.sleep(options.pollSeconds * 1000);
+  }
 }
 
 /**
