@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
-import { PRODUCTION_LISTENER, World, instanceTarget } from "./fake-aws";
+import { PRODUCTION_LISTENER, World, awsError, instanceTarget } from "./fake-aws";
 import { run } from "./run";
 
 const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
@@ -152,6 +152,20 @@ describe("release deploy", () => {
     expect(result.code).to.equal(ExitCode.checkFailed);
     expect(result.err).to.include("green targets did not pass their health checks within 60s of the deployment");
     expect(result.err).to.include("i-green1:80 unhealthy (Target.ResponseCodeMismatch");
+  });
+
+  // Found by test/scenarios/retried-deploy-job.test.ts, where the SDK reads the model's S3: for a
+  // missing key S3 answers a caller without s3:ListBucket (the deploy role) 403, and a HEAD answer
+  // has no body, so the SDK's error has no name (aws/aws-sdk-js-v3#6597), only the status.
+  it("fails (exit 1) naming the revision when its key holds no object (S3's bodiless 403 to the deploy role)", async () => {
+    const world = World.betweenReleases("blue");
+    world.before = (command) => {
+      if (command === "HeadObject") throw awsError("Unknown", "UnknownError", 403);
+    };
+    const result = await run(world, ["deploy", "--revision", REVISION]);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.equal(`release deploy: ${REVISION}: HeadObject found no such object (upload it first), or the deploy role may not read it`);
+    expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
   });
 
   describe("a deployment the Auto Scaling group took its instances from (issue 9)", () => {
