@@ -107,8 +107,41 @@ describe("release upload", () => {
     const world = World.betweenReleases("blue");
     const result = await run(world, ["upload", "--bundle", bundle, "--revision", "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
-    expect(world.calls).to.deep.equal(["S3.PutObject"]);
+    expect(world.calls).to.deep.equal(["S3.HeadObject", "S3.PutObject"]);
     expect(result.out[0]).to.match(/to s3:\/\/bluegreen-staging-artifacts\/revisions\/v3\/bluegreen-revision.zip \(version v\S+, ETag [0-9a-f]{32}\)$/);
+  });
+
+  // Found by test/scenarios/retried-deploy-job.test.ts: a deploy job retried after its release went
+  // live uploaded the same bundle again, and the version the live color's group deploys to every
+  // instance it launches became noncurrent, which the bucket's lifecycle expires.
+  describe("when the key's current version already holds the bundle", () => {
+    const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
+    const bundleWith = (content: string) => {
+      const bundle = join(mkdtempSync(join(tmpdir(), "bluegreen-upload-")), "bundle.zip");
+      writeFileSync(bundle, content);
+      return bundle;
+    };
+
+    it("leaves it current instead of adding a version", async () => {
+      const world = World.betweenReleases("blue");
+      const current = world.putObject("revisions/v3/bluegreen-revision.zip", "PK\u0003\u0004 v3 zip");
+      const result = await run(world, ["upload", "--bundle", bundleWith("PK\u0003\u0004 v3 zip"), "--revision", REVISION]);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.calls).to.deep.equal(["S3.HeadObject"]);
+      expect(world.objects["revisions/v3/bluegreen-revision.zip"]).to.deep.equal(current);
+      expect(result.out[0]).to.equal(
+        `${REVISION} (version ${current.versionId}, ETag ${current.eTag}) already holds this bundle: not uploading it again, so the version deployments name stays current`,
+      );
+    });
+
+    it("uploads a bundle that differs from it", async () => {
+      const world = World.betweenReleases("blue");
+      const current = world.putObject("revisions/v3/bluegreen-revision.zip", "PK\u0003\u0004 v3 zip");
+      const result = await run(world, ["upload", "--bundle", bundleWith("PK\u0003\u0004 v3 zip, rebuilt"), "--revision", REVISION]);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.calls).to.deep.equal(["S3.HeadObject", "S3.PutObject"]);
+      expect(world.objects["revisions/v3/bluegreen-revision.zip"]!.versionId).to.not.equal(current.versionId);
+    });
   });
 
   it("refuses a missing bundle file as bad usage, naming it, before calling AWS", async () => {
