@@ -10,7 +10,7 @@ import { exits, jobLog, scenario } from "./scenario";
  * `deploy:staging` and `switch:staging` jobs, as `.gitlab-ci.yml` runs them, must take an empty
  * environment to its first verified, switched release on their own.
  */
-scenario("first release on an empty environment: the pipeline's jobs alone, fleet alarms already firing", { stack: "staging" }, (get) => {
+scenario("first release on an empty environment: the pipeline's jobs alone, while the fleet alarms fire and the group replaces the instance", { stack: "staging" }, (get) => {
   it("deploys, verifies and switches green with no step beyond the pipeline's", async () => {
     const s = get();
     const unhealthyHosts = COLORS.map((c) => s.rollbackAlarms().find((name) => name.endsWith(`-${c}-unhealthy-hosts`))!);
