@@ -13,7 +13,6 @@ scenario("scale-out under load is never refused by an alarm", { stack: "producti
   it("scales blue out to its maximum through the overload, every launched instance on the release", async () => {
     const s = get();
     await s.establish("blue");
-    const group = s.world.codedeploy.group(s.env.CODEDEPLOY_APPLICATION_NAME!, s.env.BLUE_DEPLOYMENT_GROUP!);
     const p99 = s.rollbackAlarms().find((name) => name.endsWith("-blue-p99-latency"))!;
     const alarmsFired = new Set<string>();
     s.world.observe((event) => {
@@ -23,18 +22,15 @@ scenario("scale-out under load is never refused by an alarm", { stack: "producti
     // A launch: far more than one instance can serve. nginx sheds the excess with 503 and the
     // rest queues (test/scenarios/aws/traffic.ts), until target tracking has scaled blue out.
     s.setLoad(700);
-    const automatic = () => [...s.world.codedeploy.deployments.values()].filter((d) => d.group === group.name && d.creator === "autoscaling");
-    const refused = () => automatic().filter((d) => d.status === "Stopped" || d.status === "Failed");
     const max = s.declared.blue.maxSize;
-    await s.until(() => refused().length > 0 || (s.inService("blue") === max && s.healthyTargets("blue") === max), 60 * 60_000, `blue at ${max} healthy instances`);
-    expect(refused().map((d) => `${d.id}: ${d.status}: ${d.errorInformation?.message}`), "automatic deployments to blue's launched instances refused").to.deep.equal([]);
+    expect(await s.untilScaledOut("blue", max), "automatic deployments to blue's launched instances refused").to.deep.equal([]);
 
     expect([...alarmsFired], "the overload showed in blue's fleet-state alarms").to.include(p99);
     const tg = s.targetGroup("blue");
     const lb = s.world.elb.loadBalancers.get(tg.loadBalancerArn)!;
     const errors = s.world.cloudwatch.datapoints.get(metricKey("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", { LoadBalancer: lb.arnSuffix, TargetGroup: tg.arnSuffix }));
     expect([...(errors?.values() ?? [])].reduce((sum, point) => sum + point.sum, 0), "5xx answers from blue's overloaded targets").to.be.above(0);
-    const launched = automatic().flatMap((d) => [...d.targets.keys()]);
+    const launched = s.launchDeployments("blue").flatMap((d) => [...d.targets.keys()]);
     expect(launched, "instances CodeDeploy deployed to as blue launched them").to.have.lengthOf(max - 1);
     expect(s.versions("blue")).to.deep.equal(Array(max).fill("v1"));
 

@@ -14,6 +14,7 @@ import { COLORS, type Color } from "../../release/colors";
 import { loadPipeline, scriptLines } from "../pipeline/gitlab-ci";
 import { VirtualClock } from "./aws/clock";
 import type { Group } from "./aws/autoscaling";
+import type { Deployment } from "./aws/codedeploy";
 import { forwardWeights, type TargetGroup } from "./aws/elb";
 import { revisionBody, type RevisionSpec } from "./aws/revision";
 import { ProgramError, simulateStack, type SimulatedStack } from "../../infra/simulate";
@@ -245,6 +246,16 @@ export class Scenario {
   }
 
   /**
+   * Lets the world run until the color has `count` healthy InService instances, or until CodeDeploy's
+   * deployment to one of its launches did not succeed (the launch is then abandoned, and the
+   * group tries again and again): returns those failures, for the story to assert there are none.
+   */
+  async untilScaledOut(color: Color, count: number, maxMs = 60 * 60_000): Promise<string[]> {
+    await this.until(() => this.failedLaunches(color).length > 0 || (this.inService(color) === count && this.healthyTargets(color) === count), maxMs, `${color} at ${count} healthy instances`);
+    return this.failedLaunches(color);
+  }
+
+  /**
    * `up:<stack>` after a merge request changed the stack file: `changes` on the config the last
    * `up` ran with (a key set to undefined is removed). The program runs as the `pulumi preview`
    * that `pulumi up` starts with: against the stack as AWS holds it, with the production weights
@@ -295,6 +306,22 @@ export class Scenario {
     const arn = listener === "production" ? this.world.productionListenerArn : this.world.testListenerArn;
     const byArn = forwardWeights(this.world.elb.listener(arn).actions);
     return Object.fromEntries(COLORS.map((c) => [c, byArn.get(this.targetGroup(c).arn) ?? 0])) as Record<Color, number>;
+  }
+
+  /** CodeDeploy's deployments (creator `autoscaling`) to the color's launched instances. */
+  launchDeployments(color: Color): Deployment[] {
+    const group = this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`];
+    return [...this.world.codedeploy.deployments.values()].filter((d) => d.group === group && d.creator === "autoscaling");
+  }
+
+  /** Those of them that were stopped or failed, each with CodeDeploy's reason and the failed events'. */
+  failedLaunches(color: Color): string[] {
+    return this.launchDeployments(color)
+      .filter((d) => d.status === "Stopped" || d.status === "Failed")
+      .map((d) => {
+        const events = [...d.targets.values()].flatMap((t) => t.events.filter((e) => e.status === "Failed").map((e) => `${e.lifecycleEventName}: ${e.diagnostics?.message}`));
+        return [`${color} ${d.id} ${d.status}: ${d.errorInformation?.message ?? ""}`, ...events].join("; ");
+      });
   }
 
   rollbackAlarms(): string[] {
