@@ -29,7 +29,7 @@ type Subcommand<F extends Flags = any> = Command<F> & { run: Run<F> };
 const EXIT_CODES = {
   [ExitCode.ok]: "done, or nothing to do",
   [ExitCode.checkFailed]: "a check, capacity wait or deployment failed (traffic put back, or never moved), or an AWS error (its name is printed)",
-  [ExitCode.usage]: "bad usage or stack outputs, a --bake shorter than the guarding alarms need, or an unusable alarm in ROLLBACK_ALARM_NAMES: nothing was changed",
+  [ExitCode.usage]: "bad usage or stack outputs, a --bake or --duration shorter than the guarding alarms need, or an unusable alarm in ROLLBACK_ALARM_NAMES: nothing was changed",
   [ExitCode.refused]: "refused: a precondition does not hold, or a listener changed under this run (left as found)",
   [ExitCode.manualInterventionRequired]: "needs a human: traffic stays on a failing color (restoring or rolling back failed)",
 };
@@ -165,7 +165,7 @@ const SUBCOMMANDS = {
   watch: subcommand("watch", {
     summary: "watch the live color's alarms and targets after a switch",
     flags: {
-      duration: seconds("how long to watch", { min: 1, max: 86_400 }).default(300),
+      duration: seconds("how long to watch; at least what the watched color's alarms need to fire", { min: 1, max: 86_400 }).default(300),
       interval: checkEvery(15),
       rollback: toggle("roll back on the first problem"),
       "capacity-timeout": capacityTimeout,

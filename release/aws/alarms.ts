@@ -59,7 +59,7 @@ const unusable = ({ composite, missing }: GuardingAlarms): string[] => [
 ];
 
 /** The metric alarms guarding `color`; refuses (exit 2, a stack output naming an unusable alarm) anything else. */
-export async function requireGuardingMetricAlarms(ctx: ReleaseContext, color: Color): Promise<MetricAlarm[]> {
+async function requireGuardingMetricAlarms(ctx: ReleaseContext, color: Color): Promise<MetricAlarm[]> {
   const alarms = await describeGuardingAlarms(ctx, color);
   const problems = unusable(alarms);
   if (problems.length) throw usageError(problems.join("\n  "));
@@ -112,19 +112,21 @@ export function alarmMemorySeconds(alarm: MetricAlarm): number {
 }
 
 /**
- * Refuses (exit 2, before anything changes) a bake during which the alarms guarding `color`
- * could not fire: a bake shorter than the slowest of them proves nothing. Also refuses alarms the
- * tool cannot use (composite or missing), since the bake would then watch nothing. Returns the
+ * Refuses (exit 2, before anything changes) a bake or a watch during which the alarms guarding
+ * `color` could not fire: one shorter than the slowest of them proves nothing, and a watch that
+ * ends "clean" that soon would release the old color's hold before any alarm judged the new one.
+ * `flag` names the option that gave `seconds` (`--bake`, `--duration`). Also refuses alarms the
+ * tool cannot use (composite or missing), since the wait would then watch nothing. Returns the
  * guarding alarms.
  */
-export async function requireBakeLongEnough(ctx: ReleaseContext, color: Color, bakeSeconds: number): Promise<MetricAlarm[]> {
+export async function requireTimeToAlarm(ctx: ReleaseContext, color: Color, flag: string, seconds: number): Promise<MetricAlarm[]> {
   const alarms = await requireGuardingMetricAlarms(ctx, color);
   const delays = alarms.map(alarmDelay);
   const slowest = delays.reduce<AlarmDelay | undefined>((a, b) => (a && a.seconds >= b.seconds ? a : b), undefined);
-  if (slowest && bakeSeconds < slowest.seconds) {
+  if (slowest && seconds < slowest.seconds) {
     throw usageError(
-      `--bake ${bakeSeconds} is shorter than alarm ${slowest.alarm} needs to reach ALARM: ${slowest.datapoints} datapoints of ` +
-        `${slowest.periodSeconds}s plus one period of delay = ${slowest.seconds}s; use --bake ${slowest.seconds} or more`,
+      `${flag} ${seconds} is shorter than alarm ${slowest.alarm} needs to reach ALARM: ${slowest.datapoints} datapoints of ` +
+        `${slowest.periodSeconds}s plus one period of delay = ${slowest.seconds}s; use ${flag} ${slowest.seconds} or more`,
     );
   }
   return alarms;

@@ -2,7 +2,7 @@ import type { DeploymentInfo } from "@aws-sdk/client-codedeploy";
 import { otherColor, soleColor, formatWeights, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
 import { checkFailed, refused } from "../errors";
-import { runningInstanceRefresh } from "../aws/auto-scaling";
+import { describeFleets, runningInstanceRefresh } from "../aws/auto-scaling";
 import {
   createDeployment,
   deploymentTargets,
@@ -32,8 +32,10 @@ export interface DeployOptions {
  * Deploys a revision to the idle color's deployment group and waits for the outcome. The
  * deployment names the exact object version and ETag the key holds now (DESIGN decision 13), so
  * it and every later automatic deployment of the group install that upload and no other. It waits
- * first while the idle color's instance refresh runs: a refresh terminates instances, and an
- * instance terminated during a deployment fails it (codedeploy/latest/userguide/troubleshooting-auto-scaling.html).
+ * first while the idle color's instance refresh runs (a refresh terminates instances, and an
+ * instance terminated during a deployment fails it: codedeploy/latest/userguide/troubleshooting-auto-scaling.html)
+ * and while CodeDeploy's own deployments to instances the group launched run (the group takes one
+ * deployment at a time).
  * Re-running it is safe: a deployment of the same object that is still running is waited on, not
  * duplicated, and one that already succeeded is not repeated.
  */
@@ -49,19 +51,64 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
   const idle = otherColor(live);
   const object = await currentObject(ctx, options.revision);
   ctx.log(`${idle}: deploying ${formatRevision(object)}`);
-  await waitForInstanceRefresh(ctx, idle, options);
-  const deploymentId = await existingOrNewDeployment(ctx, idle, object, options);
-  const outcome = await waitForDeployment(ctx, deploymentId, options);
-  if (outcome.status !== "Succeeded") {
-    const details = await failureDetails(ctx, outcome);
-    throw checkFailed(
-      [`deployment ${deploymentId} to ${idle} ended ${outcome.status}`, ...details].join("\n  "),
+  const started = ctx.clock.now();
+  let outcome = await waitForDeployment(ctx, await existingOrNewDeployment(ctx, idle, object, options), options);
+  for (;;) {
+    if (outcome.status === "Succeeded") break;
+    const lost = await lostInstances(ctx, outcome, idle);
+    if (lost === undefined || ctx.clock.now() - started >= options.timeoutSeconds * 1000) {
+      const details = await failureDetails(ctx, outcome);
+      throw checkFailed([`deployment ${outcome.deploymentId} to ${idle} ended ${outcome.status}`, ...details].join("\n  "));
+    }
+    ctx.log(
+      `${idle}: deployment ${outcome.deploymentId} failed because ` +
+        (lost.length ? `the Auto Scaling group took its instances out during it (${lost.join(", ")})` : "the group had no instance in service") +
+        "; deploying again once the group's instances are in service",
     );
+    await waitForInstancesInService(ctx, idle, options);
+    outcome = await waitForDeployment(ctx, await existingOrNewDeployment(ctx, idle, object, options), options);
   }
   await requireEveryInstanceSucceeded(ctx, outcome, idle);
-  ctx.log(`deployment ${deploymentId} to ${idle} succeeded on every instance`);
+  ctx.log(`deployment ${outcome.deploymentId} to ${idle} succeeded on every instance`);
   await waitForHealthyTargets(ctx, idle, options);
   ctx.log(`${idle}: targets pass their health checks; next: verify`);
+}
+
+/**
+ * The instances a failed deployment lost to its Auto Scaling group, when that is all that failed
+ * it: CodeDeploy found none in service (NO_INSTANCES), or every instance it failed on has left
+ * service in the group and failed no hook script there. An Auto Scaling group replaces an
+ * instance whose ELB health check fails once its grace period ends
+ * (autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html), which is every instance of a
+ * fleet without the app, before its first release; and an instance terminated during a deployment
+ * fails it (codedeploy/latest/userguide/troubleshooting-auto-scaling.html; the error CodeDeploy
+ * reports for it is not documented, hence the look at the group). Undefined: the release failed.
+ */
+async function lostInstances(ctx: ReleaseContext, deployment: DeploymentInfo, idle: Color): Promise<string[] | undefined> {
+  if (deployment.status !== "Failed") return undefined;
+  if (deployment.errorInformation?.code === "NO_INSTANCES") return [];
+  const failed = await deploymentTargets(ctx, deployment.deploymentId!, ["Failed"]);
+  if (!failed.length) return undefined;
+  const scriptFailed = failed.some((t) => t.instanceTarget?.lifecycleEvents?.some((e) => e.diagnostics?.errorCode === "ScriptFailed"));
+  const { [idle]: fleet } = await describeFleets(ctx, [idle]);
+  const ids = failed.map((t) => t.instanceTarget?.targetId ?? "?");
+  return scriptFailed || ids.some((id) => fleet.inService.includes(id)) ? undefined : ids;
+}
+
+/** Waits until the color's group has instances in service and none launching, printing progress; exit 1 after the deploy timeout. */
+async function waitForInstancesInService(ctx: ReleaseContext, color: Color, options: DeployOptions) {
+  const started = ctx.clock.now();
+  const progress = changedOrEveryMinute(ctx);
+  for (;;) {
+    const { [color]: fleet } = await describeFleets(ctx, [color]);
+    if (fleet.inService.length && !fleet.launching) return;
+    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
+    if (elapsed >= options.timeoutSeconds) {
+      throw checkFailed(`${color}: the group's instances were not in service within ${options.timeoutSeconds}s (${fleet.inService.length} in service, ${fleet.launching} launching)`);
+    }
+    progress(`${color}: waiting for the group's instances to be in service (${fleet.inService.length} in service, ${fleet.launching} launching)`, `(${elapsed}s)`);
+    await ctx.clock.sleep(options.pollSeconds * 1000);
+  }
 }
 
 /**
@@ -106,46 +153,96 @@ async function requireEveryInstanceSucceeded(ctx: ReleaseContext, deployment: De
   );
 }
 
-/** Waits while the color's Auto Scaling group runs an instance refresh, printing its progress; exit 1 after the deploy timeout. */
-async function waitForInstanceRefresh(ctx: ReleaseContext, color: Color, options: DeployOptions) {
+/**
+ * CodeDeploy's own deployments: of the group's last successful revision to instances the Auto
+ * Scaling group launches (creator `autoscaling`), and the follow-up that brings instances launched
+ * during a deployment up to date (`CodeDeployAutoUpdate`). They end by themselves within minutes
+ * (codedeploy/latest/userguide/integrations-aws-auto-scaling.html).
+ */
+const AUTOMATIC_CREATORS = new Set(["autoscaling", "CodeDeployAutoUpdate"]);
+
+/** What holds the idle group back from a new deployment of `object`, if anything; and a deployment of it to reuse. */
+type GroupState = { reuse: string } | { wait: Waiting } | { free: true };
+/** Something running on the idle group that a deployment must not overlap. */
+type Waiting = { what: string; status: string; detail: string };
+
+/**
+ * The deployment of `object` to the idle color: one already running or done is reused; otherwise a
+ * new one once the group is free. Waits (with progress, up to the deploy timeout) while the
+ * group's instance refresh or CodeDeploy's own deployments run; refuses (exit 3) while someone
+ * else's deployment of another revision runs there.
+ */
+async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, object: ObjectRevision, options: DeployOptions): Promise<string> {
   const started = ctx.clock.now();
+  const progress = changedOrEveryMinute(ctx);
   for (;;) {
-    const refresh = await runningInstanceRefresh(ctx, color);
-    if (!refresh) return;
-    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
-    const what = `${color}: instance refresh ${refresh.InstanceRefreshId ?? "?"}`;
-    if (elapsed >= options.timeoutSeconds) {
-      throw checkFailed(`${what} still ${refresh.Status} after ${options.timeoutSeconds}s; deploy once it has ended (\`npm run release -- deploy\` again)`);
+    const state = await idleGroupState(ctx, idle, object);
+    if ("reuse" in state) return state.reuse;
+    let wait: Waiting;
+    if ("free" in state) {
+      const created = await createUnlessBusy(ctx, idle, object, options.description);
+      if ("deploymentId" in created) {
+        ctx.log(`${idle}: created deployment ${created.deploymentId} of ${formatRevision(object)} in ${ctx.outputs[idle].deploymentGroup}`);
+        return created.deploymentId;
+      }
+      wait = { what: `deployment group ${ctx.outputs[idle].deploymentGroup}`, status: "busy", detail: `(${created.busy})` };
+    } else {
+      wait = state.wait;
     }
-    ctx.log(
-      `${what} ${refresh.Status} (${refresh.PercentageComplete ?? 0}% done, ${refresh.InstancesToUpdate ?? "?"} instance` +
-        `${refresh.InstancesToUpdate === 1 ? "" : "s"} to update); waiting before deploying (${elapsed}s)`,
-    );
+    const { what, status, detail } = wait;
+    const elapsed = Math.round((ctx.clock.now() - started) / 1000);
+    if (elapsed >= options.timeoutSeconds) {
+      throw checkFailed(`${idle}: ${what} still ${status} after ${options.timeoutSeconds}s; deploy once it has ended (\`npm run release -- deploy\` again)`);
+    }
+    progress(`${idle}: ${what} ${status} ${detail}; waiting before deploying`, `(${elapsed}s)`);
     await ctx.clock.sleep(options.pollSeconds * 1000);
   }
 }
 
-async function existingOrNewDeployment(ctx: ReleaseContext, idle: Color, object: ObjectRevision, options: DeployOptions): Promise<string> {
-  const { lastAttempted } = await groupDeployments(ctx, idle);
-  const wanted = formatRevision(object);
-  if (lastAttempted?.deploymentId && (isActive(lastAttempted.status) || lastAttempted.status === "Succeeded")) {
-    const previous = await getDeployment(ctx, lastAttempted.deploymentId);
-    if (sameObject(revisionOf(previous), object)) {
-      ctx.log(`${idle}: deployment ${lastAttempted.deploymentId} of ${wanted} is ${lastAttempted.status}; not starting another`);
-      return lastAttempted.deploymentId;
-    }
-    if (isActive(lastAttempted.status)) {
-      const theirs = revisionOf(previous);
-      throw refused(
-        `${idle} deployment group is busy with ${lastAttempted.deploymentId} ` +
-          `(${theirs ? formatRevision(theirs) : "another revision"}, ${lastAttempted.status}); ` +
-          "wait for it or stop it in CodeDeploy, then re-run",
-      );
-    }
+async function idleGroupState(ctx: ReleaseContext, idle: Color, object: ObjectRevision): Promise<GroupState> {
+  const refresh = await runningInstanceRefresh(ctx, idle);
+  if (refresh) {
+    const toUpdate = refresh.InstancesToUpdate;
+    return {
+      wait: {
+        what: `instance refresh ${refresh.InstanceRefreshId ?? "?"}`,
+        status: refresh.Status ?? "?",
+        detail: `(${refresh.PercentageComplete ?? 0}% done, ${toUpdate ?? "?"} instance${toUpdate === 1 ? "" : "s"} to update)`,
+      },
+    };
   }
-  const deploymentId = await createDeployment(ctx, idle, object, options.description);
-  ctx.log(`${idle}: created deployment ${deploymentId} of ${wanted} in ${ctx.outputs[idle].deploymentGroup}`);
-  return deploymentId;
+  const { lastAttempted } = await groupDeployments(ctx, idle);
+  if (!lastAttempted?.deploymentId || !(isActive(lastAttempted.status) || lastAttempted.status === "Succeeded")) return { free: true };
+  const previous = await getDeployment(ctx, lastAttempted.deploymentId);
+  if (sameObject(revisionOf(previous), object)) {
+    ctx.log(`${idle}: deployment ${lastAttempted.deploymentId} of ${formatRevision(object)} is ${lastAttempted.status}; not starting another`);
+    return { reuse: lastAttempted.deploymentId };
+  }
+  if (!isActive(previous.status)) return { free: true };
+  if (AUTOMATIC_CREATORS.has(previous.creator ?? "")) {
+    return { wait: { what: `CodeDeploy's automatic deployment ${previous.deploymentId} (${previous.creator})`, status: previous.status ?? "?", detail: "on the instances the group launched" } };
+  }
+  const theirs = revisionOf(previous);
+  throw refused(
+    `${idle} deployment group is busy with ${lastAttempted.deploymentId} ` +
+      `(${theirs ? formatRevision(theirs) : "another revision"}, ${previous.status}); ` +
+      "wait for it or stop it in CodeDeploy, then re-run",
+  );
+}
+
+/**
+ * CreateDeployment, or CodeDeploy's reason when it refuses because the group has an active
+ * deployment (DeploymentLimitExceededException, codedeploy/latest/APIReference/API_CreateDeployment.html):
+ * one of its own may have started since the group was read. The caller waits and reads the group again.
+ */
+async function createUnlessBusy(ctx: ReleaseContext, idle: Color, object: ObjectRevision, description: string): Promise<{ deploymentId: string } | { busy: string }> {
+  try {
+    return { deploymentId: await createDeployment(ctx, idle, object, description) };
+  } catch (error) {
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === "DeploymentLimitExceededException") return { busy: message ?? name };
+    throw error;
+  }
 }
 
 function progressLine(deployment: DeploymentInfo): string {
@@ -156,19 +253,25 @@ function progressLine(deployment: DeploymentInfo): string {
   );
 }
 
+/** Prints a progress line when it differs from the last one printed, or a minute after that: polls mostly repeat themselves. */
+function changedOrEveryMinute(ctx: ReleaseContext): (line: string, suffix: string) => void {
+  let lastLine = "";
+  let lastLogged = 0;
+  return (line, suffix) => {
+    if (line === lastLine && ctx.clock.now() - lastLogged < 60_000) return;
+    ctx.log(`${line} ${suffix}`);
+    lastLine = line;
+    lastLogged = ctx.clock.now();
+  };
+}
+
 /** Polls until the deployment ends, printing progress whenever it changes (and once a minute). */
 async function waitForDeployment(ctx: ReleaseContext, deploymentId: string, options: DeployOptions) {
   const started = ctx.clock.now();
-  let lastLine = "";
-  let lastLogged = 0;
+  const progress = changedOrEveryMinute(ctx);
   for (;;) {
     const deployment = await getDeployment(ctx, deploymentId);
-    const line = progressLine(deployment);
-    if (line !== lastLine || ctx.clock.now() - lastLogged >= 60_000) {
-      ctx.log(`${line} (${Math.round((ctx.clock.now() - started) / 1000)}s)`);
-      lastLine = line;
-      lastLogged = ctx.clock.now();
-    }
+    progress(progressLine(deployment), `(${Math.round((ctx.clock.now() - started) / 1000)}s)`);
     if (!isActive(deployment.status)) return deployment;
     if (ctx.clock.now() - started >= options.timeoutSeconds * 1000) {
       throw checkFailed(

@@ -2,7 +2,7 @@ import { allOn, formatWeights, otherColor, sameWeights, share, soleColor, splitT
 import type { ReleaseContext } from "../context";
 import { ExitCode, ReleaseError, checkFailed, refused } from "../errors";
 import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
-import { alarmMemorySeconds, requireBakeLongEnough } from "../aws/alarms";
+import { alarmMemorySeconds, requireTimeToAlarm } from "../aws/alarms";
 import { getDeployment } from "../aws/deployments";
 import { readBothListeners, readSettled, requireListenerWeights, setListenerWeights, writeListenerWeights, type ListenerState } from "../aws/listeners";
 import { readReleaseTags, recordRollbackColor } from "../aws/release-tags";
@@ -50,7 +50,7 @@ export async function switchTraffic(ctx: ReleaseContext, options: SwitchOptions)
   }
   const from: Color = live ?? tags.rollbackColor!;
   const to = otherColor(from);
-  const alarms = await requireBakeLongEnough(ctx, to, options.bakeSeconds);
+  const alarms = await requireTimeToAlarm(ctx, to, "--bake", options.bakeSeconds);
   const { deploymentId, reason } = await verifiedState(ctx, tags, to, options.version);
   if (!deploymentId) throw refused(`${to} is not verified for ${options.version}: ${reason}. Run verify first.`);
   const verified = await getDeployment(ctx, deploymentId);

@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ReleaseContext } from "../context";
 import { formatRevision, type S3Revision } from "../aws/deployments";
-import { bareETag } from "../aws/objects";
+import { bareETag, headObject } from "../aws/objects";
 
 export interface UploadOptions {
   bundle: string;
@@ -15,9 +16,20 @@ export interface UploadOptions {
  * reads them back with HeadObject (the key names the commit, and the pipeline runs upload and
  * deploy back to back under the stack's resource_group), so nothing has to be carried between
  * the two commands; they are printed here for the job log.
+ *
+ * A bundle the key's current version already holds is not uploaded again (a retried deploy job;
+ * the bundle is reproducible, scripts/bundle/zip.ts): a new version would make the one a group
+ * deployed noncurrent, and the bucket's lifecycle expires noncurrent versions while the group's
+ * launches still install it (DESIGN decision 13). The ETag of an object uploaded in one PUT with
+ * SSE-S3 (the artifact bucket's encryption) is the MD5 of its data (AmazonS3/latest/API/API_Object.html).
  */
 export async function upload(ctx: ReleaseContext, options: UploadOptions): Promise<void> {
   const body = await readFile(options.bundle);
+  const current = await headObject(ctx, options.revision);
+  if (current && current.eTag === createHash("md5").update(body).digest("hex")) {
+    ctx.log(`${formatRevision(current)} already holds this bundle: not uploading it again, so the version deployments name stays current`);
+    return;
+  }
   const { VersionId, ETag } = await ctx.aws.s3.send(
     new PutObjectCommand({
       Bucket: options.revision.bucket,

@@ -1,7 +1,7 @@
 import { formatWeights, otherColor, soleColor, type Color, type Weights } from "../colors";
 import type { ReleaseContext } from "../context";
 import { ExitCode, ReleaseError, checkFailed, refused } from "../errors";
-import { requireGuardingMetricAlarms } from "../aws/alarms";
+import { requireTimeToAlarm } from "../aws/alarms";
 import { readListenerWeights } from "../aws/listeners";
 import { readReleaseTags } from "../aws/release-tags";
 import { releaseHolds, type CapacityOptions } from "../capacity";
@@ -28,7 +28,7 @@ export async function watch(ctx: ReleaseContext, options: WatchOptions): Promise
   const live = soleColor(production!);
   const watched = live ?? (await canaryColor(ctx, production!));
   const what = live ? "live color" : `canary (${formatWeights(production!)})`;
-  await requireGuardingMetricAlarms(ctx, watched);
+  await requireTimeToAlarm(ctx, watched, "--duration", options.durationSeconds);
   ctx.log(`watching the ${what} ${watched} for ${options.durationSeconds}s (alarms and target health every ${options.checkIntervalSeconds}s)`);
   // At least one healthy target: the live color is sized by target tracking now, and `initial`
   // or `draining` targets of its scale-outs and scale-ins are not failures.

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
-import { PRODUCTION_LISTENER, World, instanceTarget } from "./fake-aws";
+import { PRODUCTION_LISTENER, World, awsError, instanceTarget } from "./fake-aws";
 import { run } from "./run";
 
 const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
@@ -152,6 +152,84 @@ describe("release deploy", () => {
     expect(result.code).to.equal(ExitCode.checkFailed);
     expect(result.err).to.include("green targets did not pass their health checks within 60s of the deployment");
     expect(result.err).to.include("i-green1:80 unhealthy (Target.ResponseCodeMismatch");
+  });
+
+  // Found by test/scenarios/retried-deploy-job.test.ts, where the SDK reads the model's S3: for a
+  // missing key S3 answers a caller without s3:ListBucket (the deploy role) 403, and a HEAD answer
+  // has no body, so the SDK's error has no name (aws/aws-sdk-js-v3#6597), only the status.
+  it("fails (exit 1) naming the revision when its key holds no object (S3's bodiless 403 to the deploy role)", async () => {
+    const world = World.betweenReleases("blue");
+    world.before = (command) => {
+      if (command === "HeadObject") throw awsError("Unknown", "UnknownError", 403);
+    };
+    const result = await run(world, ["deploy", "--revision", REVISION]);
+    expect(result.code).to.equal(ExitCode.checkFailed);
+    expect(result.err).to.equal(`release deploy: ${REVISION}: HeadObject found no such object (upload it first), or the deploy role may not read it`);
+    expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
+  });
+
+  describe("a deployment the Auto Scaling group took its instances from (issue 9)", () => {
+    // Found by test/scenarios/first-release-empty-environment.test.ts: before the first release no
+    // instance has the app, so each fails its ELB health check and is replaced once its grace
+    // period ends; a deployment running on it then fails, through no fault of the release.
+    const TERMINATED = [{ lifecycleEventName: "ApplicationStart", status: "Failed" as const, diagnostics: { errorCode: "UnknownError" as const, scriptName: "", message: "The instance was terminated", logTail: "" } }];
+
+    /** The first deployment fails on green's instances, which the group is replacing meanwhile; the next one succeeds. */
+    const replacedDuringFirstDeployment = (world: World, failed: ReturnType<typeof instanceTarget>[]) => {
+      world.nextDeploymentScript = ["InProgress", "Failed"];
+      world.nextTargets = failed;
+      let describes = 0;
+      world.before = (command) => {
+        if (command === "GetDeployment" && world.count("CodeDeploy.GetDeployment") === 2) world.health.green = ["draining", "draining"];
+        // The replacements come into service a poll later.
+        if (command === "DescribeAutoScalingGroups" && ++describes === 3) world.health.green = ["healthy", "healthy"];
+        if (command === "CreateDeployment" && world.count("CodeDeploy.CreateDeployment") === 2) {
+          world.nextDeploymentScript = ["InProgress", "Succeeded"];
+          world.nextTargets = undefined;
+          world.nextDeploymentError = undefined;
+        }
+      };
+    };
+
+    it("deploys again, once the group's instances are in service, when every failed instance has left the group", async () => {
+      const world = World.betweenReleases("blue");
+      replacedDuringFirstDeployment(world, [instanceTarget("i-green0", "Failed", TERMINATED), instanceTarget("i-green1", "Failed", TERMINATED)]);
+      const result = await deployV3(world);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.count("CodeDeploy.CreateDeployment")).to.equal(2);
+      const out = result.out.join("\n");
+      expect(out).to.include("green: deployment d-NEW00001 failed because the Auto Scaling group took its instances out during it (i-green0, i-green1); deploying again once the group's instances are in service");
+      expect(out).to.match(/green: waiting for the group's instances to be in service \(0 in service, 0 launching\)/);
+      expect(out).to.include("deployment d-NEW00002 to green succeeded on every instance");
+    });
+
+    it("deploys again when CodeDeploy found no instance in service (all being replaced)", async () => {
+      const world = World.betweenReleases("blue");
+      world.nextDeploymentError = { code: "NO_INSTANCES", message: "The deployment failed because no instances were found for your deployment group." };
+      replacedDuringFirstDeployment(world, []);
+      const result = await deployV3(world);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.count("CodeDeploy.CreateDeployment")).to.equal(2);
+      expect(result.out.join("\n")).to.include("green: deployment d-NEW00001 failed because the group had no instance in service; deploying again once the group's instances are in service");
+    });
+
+    it("does not deploy again when an instance failed a hook script, even if the group then replaced it", async () => {
+      const world = World.betweenReleases("blue");
+      replacedDuringFirstDeployment(world, [instanceTarget("i-green0", "Failed", VALIDATE_SERVICE_FAILED), instanceTarget("i-green1", "Failed", TERMINATED)]);
+      const result = await deployV3(world);
+      expect(result.code).to.equal(ExitCode.checkFailed);
+      expect(world.count("CodeDeploy.CreateDeployment")).to.equal(1);
+      expect(result.err).to.include("instance i-green0: ValidateService failed (ScriptFailed, hooks/validate-service.sh)");
+    });
+
+    it("does not deploy again when a failed instance is still in service", async () => {
+      const world = World.betweenReleases("blue");
+      world.nextDeploymentScript = ["InProgress", "Failed"];
+      world.nextTargets = [instanceTarget("i-green0", "Failed", TERMINATED)];
+      const result = await deployV3(world);
+      expect(result.code).to.equal(ExitCode.checkFailed);
+      expect(world.count("CodeDeploy.CreateDeployment")).to.equal(1);
+    });
   });
 
   it("refuses while production traffic is split", async () => {

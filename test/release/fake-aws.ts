@@ -29,6 +29,7 @@ import {
   ListDeploymentTargetsCommand,
   ListDeploymentsCommand,
   type DeploymentInfo,
+  type ErrorInformation,
   type DeploymentStatus,
   type DeploymentTarget,
   type LifecycleEvent,
@@ -80,6 +81,8 @@ interface FakeDeployment {
   script: DeploymentStatus[];
   /** The instance targets as they stand once the deployment has ended. */
   targets: DeploymentTarget[];
+  /** CodeDeploy's errorInformation once it has failed (default HEALTH_CONSTRAINTS). */
+  error?: ErrorInformation;
 }
 
 /** An Auto Scaling group: sizes, the configured capacity the infra program tags it with, launches under way. */
@@ -142,6 +145,8 @@ export class World {
   nextDeploymentScript: DeploymentStatus[] = ["Created", "InProgress", "Succeeded"];
   /** The instance targets the next created deployment ends with; default: every instance of its color Succeeded. */
   nextTargets?: DeploymentTarget[];
+  /** CodeDeploy's error for the next created deployment once it has failed; default: HEALTH_CONSTRAINTS. */
+  nextDeploymentError?: ErrorInformation;
   /**
    * ListDeployments documents no order (codedeploy/latest/APIReference/API_ListDeployments.html):
    * the fake answers oldest first, the order a newest-first assumption gets most wrong.
@@ -462,6 +467,7 @@ export class World {
           },
           script: [...this.nextDeploymentScript],
           targets: this.nextTargets ?? this.instances(color).map((i) => instanceTarget(i)),
+          ...(this.nextDeploymentError && { error: this.nextDeploymentError }),
         };
         this.lastAttempted[color] = id;
         return { deploymentId: id };
@@ -497,7 +503,7 @@ export class World {
           Skipped: count("Skipped"),
         },
         ...(status === "Failed" && {
-          errorInformation: { code: "HEALTH_CONSTRAINTS", message: "The overall deployment failed because too many individual instances failed deployment" },
+          errorInformation: deployment.error ?? { code: "HEALTH_CONSTRAINTS", message: "The overall deployment failed because too many individual instances failed deployment" },
         }),
       };
     };

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
-import { PRODUCTION_LISTENER, TEST_LISTENER, World, instanceTarget, targetGroupArn } from "./fake-aws";
+import { PRODUCTION_LISTENER, TEST_LISTENER, World, awsError, instanceTarget, targetGroupArn } from "./fake-aws";
 import { run } from "./run";
 
 const ROLLBACK_TAG = "bluegreen:rollback-color";
@@ -62,7 +62,7 @@ describe("release on a moving world", () => {
       const world = afterSwitchToGreen();
       world.scaledOut("blue");
       world.alarms["bluegreen-staging-5xx"] = "ALARM";
-      const result = await run(world, ["watch", "--duration", "60", "--rollback"]);
+      const result = await run(world, ["watch", "--duration", "180", "--rollback"]);
       expect(result.code, result.err).to.equal(ExitCode.checkFailed);
       expect(result.err).to.include("watch failed on green; rolled back");
       expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
@@ -196,7 +196,7 @@ describe("release on a moving world", () => {
     it("watch passes while the live color scales in (a draining target)", async () => {
       const world = afterSwitchToGreen({ blue: 2, green: 3 });
       world.health.green[0] = "draining";
-      const result = await run(world, ["watch", "--duration", "60"]);
+      const result = await run(world, ["watch", "--duration", "180"]);
       expect(result.code, result.err).to.equal(ExitCode.ok);
     });
   });
@@ -345,7 +345,7 @@ describe("release on a moving world", () => {
       const world = afterSwitchToGreen();
       world.compositeAlarms = { "bluegreen-staging-any": "ALARM" };
       world.compositeAlarmsVisible = true;
-      const result = await run(world, ["watch", "--duration", "60"], COMPOSITE);
+      const result = await run(world, ["watch", "--duration", "180"], COMPOSITE);
       expect(result.code).to.equal(ExitCode.usage);
       expect(result.elapsedMs).to.equal(0);
     });
@@ -378,7 +378,7 @@ describe("release on a moving world", () => {
     });
   });
 
-  describe("deploy never deploys to a color whose instance refresh is still running (issue 9)", () => {
+  describe("deploy never overlaps the idle color's instance refresh or CodeDeploy's own deployments there (issue 9)", () => {
     const DEPLOY = ["deploy", "--revision", `s3://bluegreen-staging-artifacts/${V2_KEY}`, "--poll", "30"];
 
     it("waits for the idle color's instance refresh, with progress, then deploys", async () => {
@@ -393,6 +393,56 @@ describe("release on a moving world", () => {
       expect(result.code, result.err).to.equal(ExitCode.ok);
       expect(refreshReadsBeforeCreate).to.equal(3);
       expect(result.out.join("\n")).to.include("green: instance refresh ir-0001 InProgress (50% done, 1 instance to update); waiting before deploying");
+      // A refresh takes many polls: the same progress is printed once a minute, not at every poll.
+      expect(result.out.filter((line) => line.includes("waiting before deploying"))).to.have.lengthOf(1);
+    });
+
+    /** CodeDeploy's own deployment (creator autoscaling) to an instance green is launching, running for `polls` reads. */
+    const automaticDeploymentRunning = (world: World, polls: number) => {
+      world.scaledOut("green", "d-ASG000001");
+      const deployment = world.deployments["d-ASG000001"]!;
+      deployment.info.status = "InProgress";
+      deployment.script = [...Array<"InProgress">(polls).fill("InProgress"), "Succeeded"];
+    };
+
+    // Issue 9: an instance refresh's replacements and the group's scale-outs get CodeDeploy's own
+    // deployments (creator autoscaling); deploy refused them as "busy" (exit 3) although they end
+    // by themselves within minutes, and an OS image update's `deploy` runs right after one.
+    it("waits for CodeDeploy's own deployment to a launched instance, with progress, then deploys", async () => {
+      const world = World.betweenReleases("blue");
+      world.putObject(V2_KEY, "rebuilt v2 bundle");
+      automaticDeploymentRunning(world, 2);
+      const result = await run(world, DEPLOY);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.count("CodeDeploy.CreateDeployment")).to.equal(1);
+      expect(world.deployments["d-ASG000001"]!.info.status).to.equal("Succeeded");
+      expect(result.out.join("\n")).to.match(/green: CodeDeploy's automatic deployment d-ASG000001 \(autoscaling\) InProgress on the instances the group launched; waiting before deploying \(\d+s\)/);
+    });
+
+    it("waits when CodeDeploy starts its own deployment between the tool's read and its CreateDeployment", async () => {
+      const world = World.betweenReleases("blue");
+      world.putObject(V2_KEY, "rebuilt v2 bundle");
+      let refusedOnce = false;
+      world.before = (command) => {
+        if (command !== "CreateDeployment" || refusedOnce) return;
+        refusedOnce = true;
+        automaticDeploymentRunning(world, 1);
+        throw awsError("DeploymentLimitExceededException", "The Deployment Group 'bluegreen-staging-green' already has an active Deployment 'd-ASG000001'");
+      };
+      const result = await run(world, DEPLOY);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.count("CodeDeploy.CreateDeployment")).to.equal(2);
+      expect(result.out.join("\n")).to.include("green: CodeDeploy's automatic deployment d-ASG000001 (autoscaling) InProgress");
+    });
+
+    it("gives up waiting for an automatic deployment after --timeout without deploying (exit 1)", async () => {
+      const world = World.betweenReleases("blue");
+      world.putObject(V2_KEY, "rebuilt v2 bundle");
+      automaticDeploymentRunning(world, 100);
+      const result = await run(world, [...DEPLOY, "--timeout", "300"]);
+      expect(result.code).to.equal(ExitCode.checkFailed);
+      expect(result.err).to.match(/green: CodeDeploy's automatic deployment d-ASG000001 \(autoscaling\) still InProgress after 300s/);
+      expect(world.count("CodeDeploy.CreateDeployment")).to.equal(0);
     });
 
     it("gives up after --timeout without deploying (exit 1)", async () => {

@@ -1,7 +1,8 @@
 /**
  * The pipeline's bakes and watches against the stack's own alarms: a bake (or watch) shorter than
- * the time its alarms need to reach ALARM cannot catch anything, and `switch` refuses such a bake
- * at run time (release/aws/alarms.ts). This catches it in the merge request instead.
+ * the time its alarms need to reach ALARM cannot catch anything, and `switch` (`--bake`) and
+ * `watch` (`--duration`) refuse one at run time (release/aws/alarms.ts). This catches it in the
+ * merge request instead.
  */
 import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { expect } from "chai";

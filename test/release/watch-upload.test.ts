@@ -9,11 +9,24 @@ import { run } from "./run";
 describe("release watch", () => {
   it("passes when the live color stays clean for the whole period", async () => {
     const world = World.betweenReleases("blue");
-    const result = await run(world, ["watch", "--duration", "60", "--interval", "15"]);
+    const result = await run(world, ["watch", "--duration", "180", "--interval", "15"]);
     expect(result.code).to.equal(ExitCode.ok);
-    expect(result.elapsedMs).to.equal(60_000);
+    expect(result.elapsedMs).to.equal(180_000);
     // The alarms read once up front (metric alarms only), then every 15 s.
-    expect(world.count("CloudWatch.DescribeAlarms")).to.equal(5);
+    expect(world.count("CloudWatch.DescribeAlarms")).to.equal(13);
+  });
+
+  // Issue 9: a watch shorter than its alarms need to reach ALARM ends "clean" and releases the old
+  // color's hold before any alarm could have judged the new one; the same rule as switch's --bake.
+  it("refuses a --duration shorter than the live color's alarms need to reach ALARM (exit 2, nothing read beyond the alarms)", async () => {
+    const world = World.betweenReleases("blue");
+    world.alarmShapes["bluegreen-staging-latency"] = { Period: 60, EvaluationPeriods: 5, DatapointsToAlarm: 4 };
+    const result = await run(world, ["watch", "--duration", "240", "--rollback"]);
+    expect(result.code).to.equal(ExitCode.usage);
+    expect(result.err).to.equal(
+      "release watch: --duration 240 is shorter than alarm bluegreen-staging-latency needs to reach ALARM: 4 datapoints of 60s plus one period of delay = 300s; use --duration 300 or more",
+    );
+    expect(world.calls).to.deep.equal(["ELB.DescribeListeners", "CloudWatch.DescribeAlarms"]);
   });
 
   it("fails on an alarm and, with --rollback, puts traffic back on the previous color", async () => {
@@ -34,7 +47,7 @@ describe("release watch", () => {
     // blue was redeployed since its verification: rollback refuses to serve an unverified release.
     world.deployed("blue", "d-NEWER0003", "revisions/v3/bluegreen-revision.zip");
     world.alarms["bluegreen-staging-5xx"] = "ALARM";
-    const result = await run(world, ["watch", "--duration", "30", "--rollback"]);
+    const result = await run(world, ["watch", "--duration", "180", "--rollback"]);
     expect(result.code).to.equal(ExitCode.manualInterventionRequired);
     expect(result.err).to.match(/watch found problems on green, which takes production traffic, AND rolling back failed: blue no longer holds a verified release/);
     expect(result.err).to.include("alarm bluegreen-staging-5xx is in ALARM");
@@ -45,14 +58,14 @@ describe("release watch", () => {
   it("ignores the idle color's alarms (named <app>-<stack>-<color>-<metric>)", async () => {
     const world = World.betweenReleases("green");
     world.alarms = { "bluegreen-staging-blue-p99-latency": "ALARM", "bluegreen-staging-green-p99-latency": "OK" };
-    const result = await run(world, ["watch", "--duration", "30"], { ROLLBACK_ALARM_NAMES: "bluegreen-staging-blue-p99-latency,bluegreen-staging-green-p99-latency" });
+    const result = await run(world, ["watch", "--duration", "180"], { ROLLBACK_ALARM_NAMES: "bluegreen-staging-blue-p99-latency,bluegreen-staging-green-p99-latency" });
     expect(result.code, result.err).to.equal(ExitCode.ok);
   });
 
   it("without --rollback only reports", async () => {
     const world = World.betweenReleases("green");
     world.alarms["bluegreen-staging-5xx"] = "ALARM";
-    const result = await run(world, ["watch", "--duration", "30"]);
+    const result = await run(world, ["watch", "--duration", "180"]);
     expect(result.code).to.equal(ExitCode.checkFailed);
     expect(world.count("ELB.ModifyListener")).to.equal(0);
   });
@@ -61,10 +74,10 @@ describe("release watch", () => {
     const world = World.betweenReleases("blue");
     world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };
     world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
-    const result = await run(world, ["watch", "--duration", "30", "--rollback"]);
+    const result = await run(world, ["watch", "--duration", "180", "--rollback"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
-    expect(result.out[0]).to.include("watching the canary (blue 90 / green 10) green for 30s");
-    expect(result.out.at(-1)).to.include("green stayed clean for 30s; finish the canary");
+    expect(result.out[0]).to.include("watching the canary (blue 90 / green 10) green for 180s");
+    expect(result.out.at(-1)).to.include("green stayed clean for 180s; finish the canary");
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 90, green: 10 });
   });
 
@@ -73,7 +86,7 @@ describe("release watch", () => {
     world.listeners[PRODUCTION_LISTENER] = { blue: 90, green: 10 };
     world.tags[PRODUCTION_LISTENER] = { "bluegreen:rollback-color": "blue" };
     world.health.green = ["healthy", "unhealthy"];
-    const result = await run(world, ["watch", "--duration", "30", "--rollback"]);
+    const result = await run(world, ["watch", "--duration", "180", "--rollback"]);
     expect(result.code).to.equal(ExitCode.checkFailed);
     expect(result.err).to.include("watch failed on green; rolled back");
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
@@ -94,8 +107,41 @@ describe("release upload", () => {
     const world = World.betweenReleases("blue");
     const result = await run(world, ["upload", "--bundle", bundle, "--revision", "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
-    expect(world.calls).to.deep.equal(["S3.PutObject"]);
+    expect(world.calls).to.deep.equal(["S3.HeadObject", "S3.PutObject"]);
     expect(result.out[0]).to.match(/to s3:\/\/bluegreen-staging-artifacts\/revisions\/v3\/bluegreen-revision.zip \(version v\S+, ETag [0-9a-f]{32}\)$/);
+  });
+
+  // Found by test/scenarios/retried-deploy-job.test.ts: a deploy job retried after its release went
+  // live uploaded the same bundle again, and the version the live color's group deploys to every
+  // instance it launches became noncurrent, which the bucket's lifecycle expires.
+  describe("when the key's current version already holds the bundle", () => {
+    const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
+    const bundleWith = (content: string) => {
+      const bundle = join(mkdtempSync(join(tmpdir(), "bluegreen-upload-")), "bundle.zip");
+      writeFileSync(bundle, content);
+      return bundle;
+    };
+
+    it("leaves it current instead of adding a version", async () => {
+      const world = World.betweenReleases("blue");
+      const current = world.putObject("revisions/v3/bluegreen-revision.zip", "PK\u0003\u0004 v3 zip");
+      const result = await run(world, ["upload", "--bundle", bundleWith("PK\u0003\u0004 v3 zip"), "--revision", REVISION]);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.calls).to.deep.equal(["S3.HeadObject"]);
+      expect(world.objects["revisions/v3/bluegreen-revision.zip"]).to.deep.equal(current);
+      expect(result.out[0]).to.equal(
+        `${REVISION} (version ${current.versionId}, ETag ${current.eTag}) already holds this bundle: not uploading it again, so the version deployments name stays current`,
+      );
+    });
+
+    it("uploads a bundle that differs from it", async () => {
+      const world = World.betweenReleases("blue");
+      const current = world.putObject("revisions/v3/bluegreen-revision.zip", "PK\u0003\u0004 v3 zip");
+      const result = await run(world, ["upload", "--bundle", bundleWith("PK\u0003\u0004 v3 zip, rebuilt"), "--revision", REVISION]);
+      expect(result.code, result.err).to.equal(ExitCode.ok);
+      expect(world.calls).to.deep.equal(["S3.HeadObject", "S3.PutObject"]);
+      expect(world.objects["revisions/v3/bluegreen-revision.zip"]!.versionId).to.not.equal(current.versionId);
+    });
   });
 
   it("refuses a missing bundle file as bad usage, naming it, before calling AWS", async () => {

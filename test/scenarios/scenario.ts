@@ -14,9 +14,14 @@ import { COLORS, type Color } from "../../release/colors";
 import { loadPipeline, scriptLines } from "../pipeline/gitlab-ci";
 import { VirtualClock } from "./aws/clock";
 import type { Group } from "./aws/autoscaling";
+import type { Deployment } from "./aws/codedeploy";
 import { forwardWeights, type TargetGroup } from "./aws/elb";
 import { revisionBody, type RevisionSpec } from "./aws/revision";
+import { ProgramError, simulateStack, type SimulatedStack } from "../../infra/simulate";
+import { readStackConfig } from "../../infra/stackFiles";
+import type { RawConfig } from "../../infra/config";
 import { ACCOUNT_ID, regionOf, seedWorld, simulated } from "./aws/seed";
+import { applyStackUpdate } from "./aws/stack-update";
 import { World } from "./aws/world";
 import { Driver } from "./driver";
 
@@ -70,7 +75,12 @@ export class Scenario {
     readonly driver: Driver,
     /** The release jobs' environment: the stack outputs (dotenv report), TEST_LISTENER_URL on the model. */
     readonly env: Record<string, string>,
+    /** The stack as AWS holds it, as the last `pulumi up` left it: what the next one updates. */
+    private deployed: SimulatedStack,
   ) {}
+
+  /** The stack config the last `pulumi up` ran with (the stack file's, at first). */
+  private config: RawConfig = {};
 
   /** Each color's min/max as the stack declares them (what "its configured minimum" means). */
   readonly declared = {} as Record<Color, { minSize: number; maxSize: number }>;
@@ -83,7 +93,8 @@ export class Scenario {
     const outputs = seedWorld(world, sim);
     const { awsEndpoint, testListenerUrl } = await world.start();
     const driver = new Driver(clock, () => world.endpoint.hung);
-    const scenario = new Scenario(name, options.stack, clock, world, driver, { ...outputs, TEST_LISTENER_URL: testListenerUrl });
+    const scenario = new Scenario(name, options.stack, clock, world, driver, { ...outputs, TEST_LISTENER_URL: testListenerUrl }, sim);
+    scenario.config = readStackConfig(options.stack);
     for (const color of COLORS) scenario.declared[color] = { minSize: scenario.group(color).minSize, maxSize: scenario.group(color).maxSize };
     scenario.setAwsEnv({
       AWS_ENDPOINT_URL: awsEndpoint,
@@ -234,6 +245,43 @@ export class Scenario {
     return this.until(() => this.inService(color) === count && this.healthyTargets(color) === count, maxMs, `${color} at ${count} healthy instances`);
   }
 
+  /**
+   * Lets the world run until the color has `count` healthy InService instances, or until CodeDeploy's
+   * deployment to one of its launches did not succeed (the launch is then abandoned, and the
+   * group tries again and again): returns those failures, for the story to assert there are none.
+   */
+  async untilScaledOut(color: Color, count: number, maxMs = 60 * 60_000): Promise<string[]> {
+    await this.until(() => this.failedLaunches(color).length > 0 || (this.inService(color) === count && this.healthyTargets(color) === count), maxMs, `${color} at ${count} healthy instances`);
+    return this.failedLaunches(color);
+  }
+
+  /**
+   * `up:<stack>` after a merge request changed the stack file: `changes` on the config the last
+   * `up` ran with (a key set to undefined is removed). The program runs as the `pulumi preview`
+   * that `pulumi up` starts with: against the stack as AWS holds it, with the production weights
+   * the live-color guard reads. A preview that fails changes nothing and returns its error;
+   * otherwise the update reaches the world (aws/stack-update.ts). Takes no virtual time.
+   */
+  async up(changes: Record<string, string | undefined>): Promise<{ error?: string }> {
+    const config: RawConfig = { ...this.config };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === undefined) delete config[key];
+      else config[key] = value;
+    }
+    const run = simulateStack(this.stack, { config, deployed: { previous: this.deployed, productionWeights: this.weights() } }).then(
+      (next) => ({ next }),
+      (error: unknown) => {
+        if (error instanceof ProgramError) return { error: error.message };
+        throw error;
+      },
+    );
+    const result = await this.driver.run(run, 10 * 60_000, `pulumi up of ${this.stack}`);
+    if ("error" in result) return { error: result.error };
+    this.deployed = applyStackUpdate(this.world, this.deployed, result.next);
+    this.config = config;
+    return {};
+  }
+
   // -------------------------------------------------------------------------------------------
   // Reading the world
 
@@ -258,6 +306,22 @@ export class Scenario {
     const arn = listener === "production" ? this.world.productionListenerArn : this.world.testListenerArn;
     const byArn = forwardWeights(this.world.elb.listener(arn).actions);
     return Object.fromEntries(COLORS.map((c) => [c, byArn.get(this.targetGroup(c).arn) ?? 0])) as Record<Color, number>;
+  }
+
+  /** CodeDeploy's deployments (creator `autoscaling`) to the color's launched instances. */
+  launchDeployments(color: Color): Deployment[] {
+    const group = this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`];
+    return [...this.world.codedeploy.deployments.values()].filter((d) => d.group === group && d.creator === "autoscaling");
+  }
+
+  /** Those of them that were stopped or failed, each with CodeDeploy's reason and the failed events'. */
+  failedLaunches(color: Color): string[] {
+    return this.launchDeployments(color)
+      .filter((d) => d.status === "Stopped" || d.status === "Failed")
+      .map((d) => {
+        const events = [...d.targets.values()].flatMap((t) => t.events.filter((e) => e.status === "Failed").map((e) => `${e.lifecycleEventName}: ${e.diagnostics?.message}`));
+        return [`${color} ${d.id} ${d.status}: ${d.errorInformation?.message ?? ""}`, ...events].join("; ");
+      });
   }
 
   rollbackAlarms(): string[] {
