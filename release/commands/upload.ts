@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { COLORS } from "../colors";
 import type { ReleaseContext } from "../context";
-import { formatRevision, type S3Revision } from "../aws/deployments";
+import { refused } from "../errors";
+import { formatRevision, getDeployment, groupDeployments, type ObjectRevision, type S3Revision } from "../aws/deployments";
 import { bareETag, headObject } from "../aws/objects";
 
 export interface UploadOptions {
@@ -30,6 +32,7 @@ export async function upload(ctx: ReleaseContext, options: UploadOptions): Promi
     ctx.log(`${formatRevision(current)} already holds this bundle: not uploading it again, so the version deployments name stays current`);
     return;
   }
+  if (current) await refuseToReplaceADeployedVersion(ctx, current);
   const { VersionId, ETag } = await ctx.aws.s3.send(
     new PutObjectCommand({
       Bucket: options.revision.bucket,
@@ -40,4 +43,25 @@ export async function upload(ctx: ReleaseContext, options: UploadOptions): Promi
   );
   const object = { ...options.revision, ...(VersionId && { version: VersionId }), ...(ETag && { eTag: bareETag(ETag) }) };
   ctx.log(`uploaded ${options.bundle} (${body.length} bytes) to ${formatRevision(object)}`);
+}
+
+/**
+ * Other bytes under a key whose current version a group's last successful deployment names would
+ * make that version noncurrent, and the lifecycle would expire it while every instance the group
+ * launches still installs it (DESIGN decision 13; integrations-aws-auto-scaling.html). Keys name
+ * the commit and the bundle is reproducible, so this only meets a rebuilt bundle: it gets a new key.
+ */
+async function refuseToReplaceADeployedVersion(ctx: ReleaseContext, current: ObjectRevision): Promise<void> {
+  for (const color of COLORS) {
+    const { lastSuccessful } = await groupDeployments(ctx, color);
+    if (!lastSuccessful?.deploymentId) continue;
+    const s3 = (await getDeployment(ctx, lastSuccessful.deploymentId)).revision?.s3Location;
+    if (s3?.bucket === current.bucket && s3.key === current.key && s3.version === current.version) {
+      throw refused(
+        `${formatRevision(current)} is in use: ${color}'s last successful deployment ${lastSuccessful.deploymentId} installs version ${current.version} ` +
+          "on every instance its Auto Scaling group launches, and another upload would let the bucket's lifecycle expire it. " +
+          "This bundle differs from it (a rebuild?): upload under a new key",
+      );
+    }
+  }
 }

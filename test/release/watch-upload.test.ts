@@ -139,9 +139,33 @@ describe("release upload", () => {
       const current = world.putObject("revisions/v3/bluegreen-revision.zip", "PK\u0003\u0004 v3 zip");
       const result = await run(world, ["upload", "--bundle", bundleWith("PK\u0003\u0004 v3 zip, rebuilt"), "--revision", REVISION]);
       expect(result.code, result.err).to.equal(ExitCode.ok);
-      expect(world.calls).to.deep.equal(["S3.HeadObject", "S3.PutObject"]);
+      // No group's last successful deployment uses the version it replaces.
+      expect(world.calls).to.deep.equal([
+        "S3.HeadObject",
+        "CodeDeploy.GetDeploymentGroup",
+        "CodeDeploy.GetDeployment",
+        "CodeDeploy.GetDeploymentGroup",
+        "CodeDeploy.GetDeployment",
+        "S3.PutObject",
+      ]);
       expect(world.objects["revisions/v3/bluegreen-revision.zip"]!.versionId).to.not.equal(current.versionId);
     });
+  });
+
+  // DESIGN decision 13: nothing expires a revision a group's last successful deployment uses. A
+  // different bundle under that key would make the group's version noncurrent, and the bucket's
+  // lifecycle expires noncurrent versions while the group's launches still install it.
+  it("refuses (exit 3) to replace the object version a group's last successful deployment uses", async () => {
+    const world = World.betweenReleases("blue");
+    const key = "revisions/v1/bluegreen-revision.zip";
+    const live = world.objects[key];
+    const bundle = join(mkdtempSync(join(tmpdir(), "bluegreen-upload-")), "bundle.zip");
+    writeFileSync(bundle, "PK\u0003\u0004 v1 zip, built again with other bytes");
+    const result = await run(world, ["upload", "--bundle", bundle, "--revision", `s3://bluegreen-staging-artifacts/${key}`]);
+    expect(result.code, result.err).to.equal(ExitCode.refused);
+    expect(result.err).to.include(`blue's last successful deployment d-LIVE00001 installs version ${live!.versionId}`).and.include("upload under a new key");
+    expect(world.calls).to.not.include("S3.PutObject");
+    expect(world.objects[key]).to.deep.equal(live);
   });
 
   it("refuses a missing bundle file as bad usage, naming it, before calling AWS", async () => {
