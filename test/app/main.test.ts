@@ -32,7 +32,7 @@ describe("app: process entry point", function () {
     expect(message).to.equal("ready");
 
     const version = await (await fetch(`http://127.0.0.1:${port}/version`)).json();
-    expect(version).to.deep.equal({ version: "9.9.9-test", commit: "feedface", port });
+    expect(version).to.deep.equal({ version: "9.9.9-test", commit: "feedface", port, pid: child.pid });
     expect((await fetch(`http://127.0.0.1:${port}/health/deep`)).status).to.equal(200);
 
     child.kill("SIGINT");

@@ -14,15 +14,19 @@ interface Reply {
 }
 
 function get(port: number, path: string): Promise<Reply> {
+  return send(port, "GET", path);
+}
+
+function send(port: number, method: string, path: string, body?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+    const req = request({ host: "127.0.0.1", port, path, method, agent: false }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (body += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on("error", reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -90,6 +94,21 @@ describe("app: routes", () => {
     expect(reply.status).to.equal(503);
     expect(reply.headers.connection).to.equal("close");
     expect(JSON.parse(reply.body).checks.draining.ok).to.equal(false);
+  });
+
+  it("accepts writes at POST /items with 201, an id per write and the body's size", async () => {
+    const first = await send(port, "POST", "/items", JSON.stringify({ order: 1 }));
+    expect(first.status).to.equal(201);
+    expect(JSON.parse(first.body)).to.deep.equal({ id: 1, bytes: 11, version: "1.2.3-abc", port: 0 });
+    expect(JSON.parse((await send(port, "POST", "/items", "x")).body).id).to.equal(2);
+    expect((await send(port, "POST", "/items", "x".repeat(65 * 1024))).status).to.equal(413);
+    expect((await send(port, "POST", "/items?delayMs=-1", "x")).status).to.equal(400);
+  });
+
+  it("holds a write's answer back for ?delayMs=", async () => {
+    const started = Date.now();
+    expect((await send(port, "POST", "/items?delayMs=300", "x")).status).to.equal(201);
+    expect(Date.now() - started).to.be.at.least(290);
   });
 
   it("returns 404 for unknown paths and 405 for other methods", async () => {
