@@ -1,12 +1,13 @@
 /**
- * `npm run bench:release -- --releases <n> [--json] [--naive]`
+ * `npm run bench:release -- --releases <n> [--method GET|POST|mix] [--json] [--naive]`
  *
  * Builds the bundle, deploys it into a sandbox host (real nginx + PM2, high ports, temp dir),
  * puts constant HTTP load through nginx and releases n successive versions under it, with the
- * CodeDeploy hooks (default) or the naive way (--naive). Steady state is measured in a window
- * before and one after the releases.
- * stdout: one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms"} with
- * --json, else a short table; progress on stderr. The per-second series for the chart goes to
+ * CodeDeploy hooks (default) or the naive way (--naive). The load reads (GET /), writes
+ * (POST /items with a JSON body) or alternates both (--method, default GET). Steady state is
+ * measured in a window before and one after the releases.
+ * stdout: one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms",
+ * "method","failedByMethod","releaseSeconds"} with --json, else a short table; progress on stderr. The per-second series for the chart goes to
  * .bench/<mode>.json. Bounded by --max-seconds and --max-requests; localhost only.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -15,7 +16,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildBundle, REPO_ROOT } from "../scripts/bundle/build";
 import { restampRevision, Sandbox, unpackRevision } from "../scripts/sandbox";
-import { ConstantLoad, type Sample } from "./load";
+import { ConstantLoad, LOAD_METHODS, shapesFor, type LoadMethod, type Sample } from "./load";
 import { naiveRelease } from "./naive";
 import { percentile, roundMs, sortedCopy } from "./stats";
 
@@ -28,6 +29,11 @@ export interface Summary {
   p50Ms: number;
   p99Ms: number;
   steadyP99Ms: number;
+  method: LoadMethod;
+  /** Failed requests of the release phase per HTTP method (every method sent appears, 0 included). */
+  failedByMethod: Record<string, number>;
+  /** Wall time of each release, in seconds. */
+  releaseSeconds: number[];
 }
 
 /** One second of the release phase, for the chart. */
@@ -53,6 +59,7 @@ const { values } = parseArgs({
     releases: { type: "string", default: "10" },
     json: { type: "boolean", default: false },
     naive: { type: "boolean", default: false },
+    method: { type: "string", default: "GET" },
     rate: { type: "string", default: "700" },
     "steady-seconds": { type: "string", default: "10" },
     "max-seconds": { type: "string", default: "600" },
@@ -74,6 +81,16 @@ const rate = positiveInt("rate", values.rate);
 const steadySeconds = positiveInt("steady-seconds", values["steady-seconds"]);
 const maxSeconds = positiveInt("max-seconds", values["max-seconds"]);
 const maxRequests = positiveInt("max-requests", values["max-requests"]);
+function loadMethod(raw: string | undefined): LoadMethod {
+  const method = LOAD_METHODS.find((allowed) => allowed === raw);
+  if (method === undefined) {
+    console.error(`bench:release: --method must be one of ${LOAD_METHODS.join(", ")}, got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return method;
+}
+
+const method = loadMethod(values.method);
 const mode: Mode = values.naive ? "naive" : "bluegreen";
 const WARMUP_MS = 2_000;
 
@@ -122,10 +139,10 @@ async function main(): Promise<void> {
     const first = await sandbox.deploy(revision(0));
     if (!first.ok) throw new Error(`first install failed in ${first.failedEvent}:\n${first.runs.at(-1)?.output}`);
 
-    const load = new ConstantLoad({ url: `${sandbox.nginxUrl}/`, ratePerSecond: rate, nonKeepAliveEvery: 4, timeoutMs: 5_000, maxRequests });
+    const load = new ConstantLoad({ baseUrl: sandbox.nginxUrl, shapes: shapesFor(method), ratePerSecond: rate, nonKeepAliveEvery: 4, timeoutMs: 5_000, maxRequests });
     const deadlineMs = maxSeconds * 1000;
     load.start();
-    progress(`load ${rate} req/s through nginx (1 in 4 without keep-alive); steady window ${steadySeconds}s`);
+    progress(`load ${rate} req/s of ${method} through nginx (1 in 4 without keep-alive); steady window ${steadySeconds}s`);
     await sleep(WARMUP_MS + steadySeconds * 1000);
     const steadyEndMs = load.nowMs();
 
@@ -154,7 +171,12 @@ async function main(): Promise<void> {
     const during = window(load.samples, steadyEndMs, releasesEndMs);
     const duringLatency = sortedCopy(during.map((sample) => sample.latencyMs));
     const failures: Record<string, number> = {};
-    for (const sample of during) if (sample.failure) failures[sample.failure] = (failures[sample.failure] ?? 0) + 1;
+    const failedByMethod: Record<string, number> = Object.fromEntries(shapesFor(method).map((shape) => [shape.method, 0]));
+    for (const sample of during) {
+      if (!sample.failure) continue;
+      failures[`${sample.method} ${sample.failure}`] = (failures[`${sample.method} ${sample.failure}`] ?? 0) + 1;
+      failedByMethod[sample.method]++;
+    }
     const summary: Summary = {
       releases: releaseWindows.length,
       requests: during.length,
@@ -162,6 +184,9 @@ async function main(): Promise<void> {
       p50Ms: roundMs(percentile(duringLatency, 50)),
       p99Ms: roundMs(percentile(duringLatency, 99)),
       steadyP99Ms: roundMs(percentile(steady, 99)),
+      method,
+      failedByMethod,
+      releaseSeconds: releaseWindows.map((release) => Math.round((release.endS - release.startS) * 10) / 10),
     };
     if (Object.keys(failures).length > 0) progress(`failures by cause: ${JSON.stringify(failures)}`);
 
@@ -173,7 +198,7 @@ async function main(): Promise<void> {
     if (values.json) {
       process.stdout.write(JSON.stringify(summary) + "\n");
     } else {
-      console.log(`${mode} release x${summary.releases}: ${summary.requests} requests, ${summary.failed} failed, ` +
+      console.log(`${mode} release x${summary.releases} (${method}): ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(failedByMethod)}, ` +
         `p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms (steady p99 ${summary.steadyP99Ms} ms)`);
     }
   } finally {

@@ -32,11 +32,28 @@ export interface DeployResult {
   runs: HookRun[];
 }
 
+/**
+ * Host settings for a sandbox. The timing ones override the bundle's runtime/runtime.json
+ * through the environment, as an operator could on a real host; unset, the bundle's values hold.
+ */
 export interface SandboxOptions {
   appProcesses?: number;
   keepReleases?: number;
   readyTimeoutSeconds?: number;
+  stableSeconds?: number;
+  drainSeconds?: number;
+  upstreamKeepaliveSeconds?: number;
+  /** How long a site change waits for nginx to have no client connection before reloading. */
+  reloadQuietSeconds?: number;
 }
+
+/** Environment names of the timing settings (runtime/budget.ts reads the same names). */
+const TIMING_ENV: Record<string, keyof SandboxOptions> = {
+  BLUEGREEN_STABLE_SECONDS: "stableSeconds",
+  BLUEGREEN_DRAIN_SECONDS: "drainSeconds",
+  BLUEGREEN_UPSTREAM_KEEPALIVE_SECONDS: "upstreamKeepaliveSeconds",
+  BLUEGREEN_RELOAD_QUIET_SECONDS: "reloadQuietSeconds",
+};
 
 /** A port nothing listens on right now (the OS picks it), so suites can run side by side. */
 export async function freePort(): Promise<number> {
@@ -96,7 +113,7 @@ export class Sandbox {
     readonly dir: string,
     readonly listenPort: number,
     readonly appPorts: number[],
-    options: Required<SandboxOptions>,
+    options: SandboxOptions & Required<Pick<SandboxOptions, "keepReleases" | "readyTimeoutSeconds">>,
   ) {
     const nginxPrefix = join(dir, "nginx");
     for (const sub of ["conf.d", "temp"]) mkdirSync(join(nginxPrefix, sub), { recursive: true });
@@ -125,6 +142,11 @@ export class Sandbox {
       BLUEGREEN_KEEP_RELEASES: String(options.keepReleases),
       BLUEGREEN_READY_TIMEOUT: String(options.readyTimeoutSeconds),
     };
+    for (const [name, option] of Object.entries(TIMING_ENV)) {
+      const value = options[option];
+      if (value === undefined) delete this.env[name];
+      else this.env[name] = String(value);
+    }
   }
 
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {

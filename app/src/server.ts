@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "./timeouts";
 import type { ReadinessState } from "./health";
+import type { AppTimeouts } from "./timeouts";
 import type { VersionStamp } from "./version";
 
 export interface AppContext {
@@ -88,10 +88,10 @@ function route(ctx: AppContext, nextId: () => number, req: IncomingMessage, res:
 }
 
 /** The HTTP server with the keep-alive chain's timeouts applied; listening is the caller's job. */
-export function createAppServer(ctx: AppContext): Server {
+export function createAppServer(ctx: AppContext, timeouts: Pick<AppTimeouts, "keepAliveTimeoutMs" | "headersTimeoutMs">): Server {
   let itemsCreated = 0;
   const server = createServer((req, res) => route(ctx, () => ++itemsCreated, req, res));
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+  server.headersTimeout = timeouts.headersTimeoutMs;
   return server;
 }
