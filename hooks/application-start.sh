@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ApplicationStart: point `current` at the staged release, replace the processes one at a time
-# (each confirmed healthy on the new version before the next), then apply the release's nginx
-# site with a graceful reload. If any step fails, put the previous release back the same way.
+# (each drained out of nginx's rotation first, and the next only once the new one is ready and
+# stable on the new version), then apply the release's nginx site, reloading only while no
+# client is connected. If any step fails, put the previous release back the same way.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

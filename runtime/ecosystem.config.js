@@ -33,6 +33,8 @@ module.exports = {
     // CloudWatch agent collects these (EC2 user data configures it for BLUEGREEN_LOG_DIR).
     out_file: path.join(logDir, `app-${port}.out.log`),
     error_file: path.join(logDir, `app-${port}.err.log`),
+    // Exactly these names (PM2 would otherwise add the process id), which the hooks quote from.
+    merge_logs: true,
     time: true,
   })),
 };

@@ -4,7 +4,7 @@
  * and the release benchmark both deploy into one of these.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -226,6 +226,7 @@ export class Sandbox {
       if (from === undefined) continue;
       const run = await this.runHook(from, event, deploymentId);
       runs.push(run);
+      if (process.env.SANDBOX_HOOK_LOG) appendFileSync(process.env.SANDBOX_HOOK_LOG, `--- ${event} (exit ${run.code})\n${run.output}`);
       if (run.code !== 0) return { ok: false, failedEvent: event, runs };
     }
     this.lastGoodRevision = revision;

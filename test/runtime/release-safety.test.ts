@@ -1,17 +1,17 @@
 /**
- * Releases that must lose nothing, on real nginx and PM2: broken versions (never ready, crashing
- * after ready, crashing at start), a host with processes PM2 lost track of, and a long write in
- * flight. Each runs under reads and writes through nginx, asserts that none failed, and that the
- * next good release goes through.
+ * Releases that must lose nothing, on real nginx and PM2: broken versions one after another
+ * (never ready, crashing after ready, crashing at start), then a good release on a host where a
+ * process PM2 does not track holds a port, with a 20 s write in flight. Every release runs
+ * under reads and writes through nginx and none of them may fail; after each failed release
+ * the previous version serves every process, and the good one goes through at the end.
  */
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync, spawn } from "node:child_process";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildBundle } from "../../scripts/bundle/build";
-import { restampRevision, Sandbox, unpackRevision } from "../../scripts/sandbox";
-import { expectNoFailures, expectServing, outputOf, pm2Processes, underTraffic } from "./support";
+import { appEnv, hostBudget } from "../../runtime/budget";
+import { Sandbox } from "../../scripts/sandbox";
+import { expectNoFailures, expectServing, outputOf, pm2Processes, sharedRevisions, underTraffic } from "./support";
 
 /** Pids listening on a TCP port of 127.0.0.1, whoever started them. */
 function listeners(port: number): number[] {
@@ -27,110 +27,90 @@ function withEntryPoint(revision: string, source: string): string {
 }
 
 describe("runtime: releases that lose nothing (real nginx and PM2)", function () {
-  this.timeout(180_000);
+  this.timeout(120_000);
+  const { revision } = sharedRevisions();
   let sandbox: Sandbox;
-  let base: string;
-  let work: string;
-  let serving: string;
 
-  const revision = (version: string): string => restampRevision(base, join(work, version), { version, commit: `commit-${version}` });
-
-  /** The next good release goes through under traffic, with no failed request. */
-  async function nextGoodRelease(version: string): Promise<void> {
-    const { result, traffic } = await underTraffic(sandbox, () => sandbox.deploy(revision(version)));
-    expect(result.ok, outputOf(result)).to.equal(true);
+  /** Deploy a broken version under traffic: it fails, no request fails, and v1 serves on. */
+  async function failedRelease(broken: string, failedIn: string[]): Promise<string> {
+    const { result, traffic } = await underTraffic(sandbox, () => sandbox.deploy(broken));
+    expect(result.failedEvent, outputOf(result)).to.be.oneOf(failedIn);
     expectNoFailures(traffic);
-    await expectServing(sandbox, version);
-    serving = version;
+    expect(Object.keys(traffic.versions), "versions that answered through nginx").to.deep.equal(["v1"]);
+    await expectServing(sandbox, "v1");
+    expect(pm2Processes(sandbox).map((proc) => proc.status)).to.deep.equal(sandbox.appPorts.map(() => "online"));
+    return outputOf(result);
   }
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), "bluegreen-safety-"));
-    await buildBundle({ outFile: join(work, "revision.zip"), version: "base", commit: "test" });
-    base = unpackRevision(join(work, "revision.zip"), join(work, "base"));
-    sandbox = await Sandbox.create({ appProcesses: 3, keepReleases: 1, readyTimeoutSeconds: 5, stableSeconds: 2, upstreamKeepaliveSeconds: 1 });
-    const first = await sandbox.deploy(revision("v1"));
+    // A 2 s stability window: the crashing version below dies 1.5 s after it is ready.
+    sandbox = await Sandbox.create({ appProcesses: 2, keepReleases: 1, readyTimeoutSeconds: 3, stableSeconds: 2, upstreamKeepaliveSeconds: 1 });
+    const first = await sandbox.deploy(await revision("v1"));
     expect(first.ok, outputOf(first)).to.equal(true);
-    serving = "v1";
   });
 
-  after(() => {
-    sandbox?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
+  afterEach(function () {
+    // What PM2 ran when a test failed: the first thing to look at.
+    if (this.currentTest?.state === "failed") console.error("PM2 processes:", JSON.stringify(pm2Processes(sandbox)));
   });
 
-  it("a version that never becomes ready never answers a request, fails ApplicationStart, and the next release goes through", async () => {
+  after(() => sandbox?.stop());
+
+  it("a version that never becomes ready never answers a request and fails ApplicationStart", async () => {
     // Serves like the real app, but its /health/deep never passes (say, its database is unreachable).
-    const broken = withEntryPoint(revision("v-never-ready"), [
+    const broken = withEntryPoint(await revision("v-never-ready"), [
       `const { ReadinessState } = require("./health");`,
       `ReadinessState.prototype.evaluate = function () { return { ok: false, checks: { database: { ok: false, detail: "unreachable" } } }; };`,
       `require("./real-main.js");`,
       "",
     ].join("\n"));
-    const { result, traffic } = await underTraffic(sandbox, () => sandbox.deploy(broken));
-    expect(result.failedEvent, outputOf(result)).to.equal("ApplicationStart");
-    expect(traffic.versions, "versions that answered through nginx").to.not.have.property("v-never-ready");
-    expectNoFailures(traffic);
-    await expectServing(sandbox, serving);
-    await nextGoodRelease("v2");
+    const output = await failedRelease(broken, ["ApplicationStart"]);
+    expect(output).to.match(/did not take traffic with version v-never-ready in time/);
+    expect(output).to.match(/did not become ready on release v-never-ready; release v1 is serving again/);
   });
 
-  it("a version that crashes 1.5 s after it starts fails the release, the previous one serves on, and the next release goes through", async () => {
-    const broken = withEntryPoint(revision("v-crash-after-ready"), `require("./real-main.js");\nsetTimeout(() => process.exit(1), 1500);\n`);
-    const { result, traffic } = await underTraffic(sandbox, () => sandbox.deploy(broken));
-    expect(result.ok, outputOf(result)).to.equal(false);
-    expect(result.failedEvent).to.be.oneOf(["ApplicationStart", "ValidateService"]);
-    expect(traffic.versions).to.not.have.property("v-crash-after-ready");
-    expectNoFailures(traffic);
-    await expectServing(sandbox, serving);
-    expect(pm2Processes(sandbox).every((proc) => proc.status === "online"), JSON.stringify(pm2Processes(sandbox))).to.equal(true);
-    await nextGoodRelease("v3");
+  it("a version that crashes 1.5 s after it is ready fails ApplicationStart before it takes a request", async () => {
+    const broken = withEntryPoint(await revision("v-crash-after-ready"), `require("./real-main.js");\nsetTimeout(() => process.exit(1), 1500);\n`);
+    const output = await failedRelease(broken, ["ApplicationStart"]);
+    expect(output).to.match(/exited before it was ready and stable on v-crash-after-ready/);
   });
 
-  it("a version that crashes at start fails ApplicationStart, and the next release goes through", async () => {
-    const broken = withEntryPoint(revision("v-crash-at-start"), `console.error("cannot read config");\nprocess.exit(1);\n`);
-    const { result, traffic } = await underTraffic(sandbox, () => sandbox.deploy(broken));
-    expect(result.failedEvent, outputOf(result)).to.equal("ApplicationStart");
-    expectNoFailures(traffic);
-    await expectServing(sandbox, serving);
-    await nextGoodRelease("v4");
+  it("a version that crashes at start fails ApplicationStart and says why", async () => {
+    const broken = withEntryPoint(await revision("v-crash-at-start"), `console.error("cannot read config");\nprocess.exit(1);\n`);
+    const output = await failedRelease(broken, ["ApplicationStart"]);
+    expect(output).to.match(/exited before it was ready and stable on v-crash-at-start; its error log ends: .*cannot read config/);
   });
 
-  it("processes PM2 lost track of are stopped by the pid holding the port, logged, and the release goes through", async () => {
-    // The PM2 daemon dies (say, OOM-killed): its processes live on, holding their ports, and a
-    // new daemon knows nothing of them.
-    const orphans = sandbox.appPorts.flatMap(listeners);
-    expect(orphans).to.have.length(sandbox.appPorts.length);
-    process.kill(Number(readFileSync(join(sandbox.env.PM2_HOME ?? "", "pm2.pid"), "utf8")), "SIGKILL");
+  it("then a good release goes through: a process PM2 does not track is stopped by its pid, and a 20 s write in flight completes", async () => {
+    // What crash-looping releases used to leave behind: PM2 no longer lists a port's process,
+    // yet a process of the serving version holds the port (and serves: nginx's upstream lists it).
+    const port = sandbox.appPorts[0];
+    execFileSync(sandbox.env.PM2_BIN ?? "pm2", ["delete", `bluegreen-${port}`], { env: sandbox.env, stdio: "ignore" });
+    const orphan = spawn(process.execPath, [join(sandbox.currentLink, "app", "main.js")], {
+      env: { ...process.env, ...appEnv(hostBudget(sandbox.env)), PORT: String(port) },
+      detached: true,
+      stdio: "ignore",
+    });
+    orphan.unref();
     try {
-      const { result, traffic } = await underTraffic(sandbox, () => sandbox.deploy(revision("v5")));
+      while (!listeners(port).includes(orphan.pid ?? -1)) await new Promise((resolve) => setTimeout(resolve, 100));
+      // Shorter than the drain budget (30 s), longer than the app's old 8 s drain bound.
+      const slowWrite = fetch(`${sandbox.nginxUrl}/items?delayMs=20000`, { method: "POST", body: "{}", signal: AbortSignal.timeout(60_000) }).then(
+        async (res) => ({ status: res.status, version: ((await res.json()) as { version: string }).version }),
+        (err: unknown) => ({ status: 0, version: String(err) }),
+      );
+      const good = await revision("v2");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { result, traffic } = await underTraffic(sandbox, () => sandbox.deploy(good));
       expect(result.ok, outputOf(result)).to.equal(true);
-      for (const pid of orphans) expect(outputOf(result)).to.match(new RegExp(`pid ${pid} .*not tracked by PM2`));
+      expect(outputOf(result)).to.match(new RegExp(`port ${port} is held by pid ${orphan.pid} .*which is not tracked by PM2: stopping it`));
       expectNoFailures(traffic);
-      await expectServing(sandbox, "v5");
-      const tracked = pm2Processes(sandbox).map((proc) => proc.pid);
-      for (const port of sandbox.appPorts) expect(tracked).to.include.members(listeners(port));
-      serving = "v5";
+      await expectServing(sandbox, "v2");
+      for (const appPort of sandbox.appPorts) expect(pm2Processes(sandbox).map((proc) => proc.pid)).to.include.members(listeners(appPort));
+      expect(orphan.exitCode ?? orphan.signalCode, "the orphan exited").to.not.equal(null);
+      expect(await slowWrite).to.deep.equal({ status: 201, version: "v1" });
     } finally {
-      for (const pid of orphans) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          // stopped by the hooks, as it should be
-        }
-      }
+      if (orphan.exitCode === null && orphan.signalCode === null) orphan.kill("SIGKILL");
     }
-  });
-
-  it("a 20 s write in flight when the release starts completes, on the version that took it", async () => {
-    const slow = fetch(`${sandbox.nginxUrl}/items?delayMs=20000`, { method: "POST", body: "{}", signal: AbortSignal.timeout(60_000) }).then(
-      async (res) => ({ status: res.status, body: (await res.json()) as { version: string } }),
-      (err: unknown) => ({ status: 0, body: { version: String(err) } }),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const before = serving;
-    await nextGoodRelease("v6");
-    expect(await slow).to.deep.include({ status: 201 });
-    expect((await slow).body.version).to.equal(before);
   });
 });

@@ -4,10 +4,12 @@
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { readlinkSync } from "node:fs";
-import { basename } from "node:path";
+import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { ConstantLoad, shapesFor, type Sample } from "../../bench/load";
-import type { DeployResult, Sandbox } from "../../scripts/sandbox";
+import { buildBundle } from "../../scripts/bundle/build";
+import { restampRevision, unpackRevision, type DeployResult, type Sandbox } from "../../scripts/sandbox";
 
 export async function servedVersion(url: string): Promise<string> {
   const res = await fetch(`${url}/version`, { signal: AbortSignal.timeout(2_000) });
@@ -78,4 +80,27 @@ export async function underTraffic<T>(sandbox: Sandbox, action: () => Promise<T>
 export function expectNoFailures(traffic: Traffic): void {
   expect(traffic.samples.length, "requests sent").to.be.above(50);
   expect(traffic.failures, `${traffic.failures.length} of ${traffic.samples.length} requests failed`).to.deep.equal([]);
+}
+
+let revisionBase: Promise<{ work: string; base: string }> | undefined;
+
+/**
+ * One bundle built by `npm run bundle`'s code and unpacked like the CodeDeploy agent does, shared
+ * by the suites of this process (building takes seconds); `revision(version)` restamps a copy.
+ */
+export function sharedRevisions(): { revision: (version: string) => Promise<string> } {
+  revisionBase ??= (async () => {
+    const work = mkdtempSync(join(tmpdir(), "bluegreen-revisions-"));
+    process.once("exit", () => rmSync(work, { recursive: true, force: true }));
+    await buildBundle({ outFile: join(work, "revision.zip"), version: "base", commit: "test" });
+    return { work, base: unpackRevision(join(work, "revision.zip"), join(work, "base")) };
+  })();
+  const pending = revisionBase;
+  let copies = 0;
+  return {
+    revision: async (version) => {
+      const { work, base } = await pending;
+      return restampRevision(base, join(work, `${version}-${++copies}-${process.hrtime.bigint()}`), { version, commit: `commit-${version}` });
+    },
+  };
 }
