@@ -181,9 +181,9 @@ export class Sandbox {
   /**
    * Run one hook script of `revision` with the variables the CodeDeploy agent sets. With
    * `terminateWhen`, the hook gets SIGTERM (what the agent sends on a hook timeout) as soon as its
-   * output so far matches.
+   * output so far matches. `onOutput` sees the output so far as it grows.
    */
-  runHook(revision: string, event: LifecycleEvent, deploymentId: string, terminateWhen?: RegExp): Promise<HookRun> {
+  runHook(revision: string, event: LifecycleEvent, deploymentId: string, terminateWhen?: RegExp, onOutput?: (output: string) => void): Promise<HookRun> {
     const child = spawn("bash", [join(revision, "hooks", HOOK_SCRIPTS[event])], {
       cwd: revision,
       env: {
@@ -200,6 +200,7 @@ export class Sandbox {
     let terminated = false;
     const collect = (chunk: Buffer): void => {
       output += chunk.toString();
+      onOutput?.(output);
       if (terminateWhen && !terminated && terminateWhen.test(output)) {
         terminated = true;
         child.kill("SIGTERM");
@@ -216,15 +217,15 @@ export class Sandbox {
   /**
    * One CodeDeploy deployment of an unpacked revision: the hooks in lifecycle order, stopping at
    * the first failure. Like the agent, ApplicationStop runs from the last successful revision
-   * (and not at all on a first install).
+   * (and not at all on a first install). `onOutput` sees each hook's output as it grows.
    */
-  async deploy(revision: string): Promise<DeployResult> {
+  async deploy(revision: string, onOutput?: (event: LifecycleEvent, output: string) => void): Promise<DeployResult> {
     const deploymentId = `d-TEST${String(++this.deployments).padStart(5, "0")}`;
     const runs: HookRun[] = [];
     for (const event of LIFECYCLE_EVENTS) {
       const from = event === "ApplicationStop" ? this.lastGoodRevision : revision;
       if (from === undefined) continue;
-      const run = await this.runHook(from, event, deploymentId);
+      const run = await this.runHook(from, event, deploymentId, undefined, onOutput && ((output) => onOutput(event, output)));
       runs.push(run);
       if (process.env.SANDBOX_HOOK_LOG) appendFileSync(process.env.SANDBOX_HOOK_LOG, `--- ${event} (exit ${run.code})\n${run.output}`);
       if (run.code !== 0) return { ok: false, failedEvent: event, runs };

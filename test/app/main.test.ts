@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { request } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -13,10 +14,21 @@ import { freePort } from "../../scripts/sandbox";
 /** What PM2 passes: the port and the budget's timeouts, with a short stability window. */
 const pm2Env = (port: string): NodeJS.ProcessEnv => ({ ...process.env, ...appEnv(hostBudget({ BLUEGREEN_STABLE_SECONDS: "1" })), PORT: port });
 
+/** GET on a connection of its own, closed after the answer (nothing idle for the drain to wait for). */
+function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    request({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    }).on("error", reject).end();
+  });
+}
+
 async function waitForListening(port: number): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const up = await fetch(`http://127.0.0.1:${port}/health/deep`).then(() => true, () => false);
+    const up = await getJson(port, "/health/deep").then(() => true, () => false);
     if (up) return Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -43,9 +55,9 @@ describe("app: process entry point", function () {
     child = fork(join(release, "app", "main.js"), [], { env: pm2Env(String(port)), stdio: "pipe" });
     expect(await waitForListening(port)).to.be.at.least(900);
 
-    const version = await (await fetch(`http://127.0.0.1:${port}/version`)).json();
+    const version = (await getJson(port, "/version")).body;
     expect(version).to.deep.equal({ version: "9.9.9-test", commit: "feedface", port, pid: child.pid });
-    expect((await fetch(`http://127.0.0.1:${port}/health/deep`)).status).to.equal(200);
+    expect((await getJson(port, "/health/deep")).status).to.equal(200);
 
     child.kill("SIGINT");
     const [code] = await once(child, "exit");
