@@ -41,11 +41,13 @@ export interface SecondBucket {
   second: number;
   requests: number;
   failed: number;
+  failedByMethod: Record<string, number>;
   p99Ms: number;
 }
 
 export interface SeriesFile {
   mode: Mode;
+  method: LoadMethod;
   summary: Summary;
   ratePerSecond: number;
   /** Start and end of each release, seconds since the release phase began. */
@@ -101,7 +103,13 @@ function window(samples: Sample[], fromMs: number, toMs: number): Sample[] {
   return samples.filter((sample) => sample.atMs >= fromMs && sample.atMs < toMs);
 }
 
-function perSecond(samples: Sample[], fromMs: number): SecondBucket[] {
+function failedByMethod(samples: Sample[], methods: string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(methods.map((name) => [name, 0]));
+  for (const sample of samples) if (!sample.ok) counts[sample.method] = (counts[sample.method] ?? 0) + 1;
+  return counts;
+}
+
+function perSecond(samples: Sample[], fromMs: number, methods: string[]): SecondBucket[] {
   const buckets = new Map<number, Sample[]>();
   for (const sample of samples) {
     const second = Math.floor((sample.atMs - fromMs) / 1000);
@@ -115,6 +123,7 @@ function perSecond(samples: Sample[], fromMs: number): SecondBucket[] {
       second,
       requests: bucket.length,
       failed: bucket.filter((sample) => !sample.ok).length,
+      failedByMethod: failedByMethod(bucket, methods),
       p99Ms: roundMs(percentile(sortedCopy(bucket.map((sample) => sample.latencyMs)), 99)),
     }));
 }
@@ -170,12 +179,10 @@ async function main(): Promise<void> {
     const steady = sortedCopy(steadySamples.map((sample) => sample.latencyMs));
     const during = window(load.samples, steadyEndMs, releasesEndMs);
     const duringLatency = sortedCopy(during.map((sample) => sample.latencyMs));
+    const methods = [...new Set(shapesFor(method).map((shape) => shape.method))];
     const failures: Record<string, number> = {};
-    const failedByMethod: Record<string, number> = Object.fromEntries(shapesFor(method).map((shape) => [shape.method, 0]));
     for (const sample of during) {
-      if (!sample.failure) continue;
-      failures[`${sample.method} ${sample.failure}`] = (failures[`${sample.method} ${sample.failure}`] ?? 0) + 1;
-      failedByMethod[sample.method]++;
+      if (sample.failure) failures[`${sample.method} ${sample.failure}`] = (failures[`${sample.method} ${sample.failure}`] ?? 0) + 1;
     }
     const summary: Summary = {
       releases: releaseWindows.length,
@@ -185,12 +192,12 @@ async function main(): Promise<void> {
       p99Ms: roundMs(percentile(duringLatency, 99)),
       steadyP99Ms: roundMs(percentile(steady, 99)),
       method,
-      failedByMethod,
+      failedByMethod: failedByMethod(during, methods),
       releaseSeconds: releaseWindows.map((release) => Math.round((release.endS - release.startS) * 10) / 10),
     };
     if (Object.keys(failures).length > 0) progress(`failures by cause: ${JSON.stringify(failures)}`);
 
-    const series: SeriesFile = { mode, summary, ratePerSecond: rate, releases: releaseWindows, seconds: perSecond(during, steadyEndMs), failures };
+    const series: SeriesFile = { mode, method, summary, ratePerSecond: rate, releases: releaseWindows, seconds: perSecond(during, steadyEndMs, methods), failures };
     const seriesDir = resolve(REPO_ROOT, ".bench");
     mkdirSync(seriesDir, { recursive: true });
     writeFileSync(join(seriesDir, `${mode}.json`), JSON.stringify(series, null, 2) + "\n");
@@ -198,7 +205,7 @@ async function main(): Promise<void> {
     if (values.json) {
       process.stdout.write(JSON.stringify(summary) + "\n");
     } else {
-      console.log(`${mode} release x${summary.releases} (${method}): ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(failedByMethod)}, ` +
+      console.log(`${mode} release x${summary.releases} (${method}): ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failedByMethod)}, ` +
         `p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms (steady p99 ${summary.steadyP99Ms} ms)`);
     }
   } finally {

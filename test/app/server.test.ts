@@ -8,6 +8,7 @@ import { shutdownGracefully } from "../../app/src/shutdown";
 import { enterRotationWhenStable } from "../../app/src/rotation";
 import { timeoutsFromEnv } from "../../app/src/timeouts";
 import { appEnv, hostBudget } from "../../runtime/budget";
+import { freePort } from "../../scripts/sandbox";
 
 /** What PM2 hands the app on a host with the bundle's runtime.json. */
 const budget = hostBudget({});
@@ -199,7 +200,6 @@ describe("app: graceful shutdown", () => {
 });
 
 describe("app: entering rotation", () => {
-  const stamp = { version: "v", commit: "c" };
   const refused = async (port: number): Promise<boolean> => get(port, "/version").then(() => false, (err: NodeJS.ErrnoException) => err.code === "ECONNREFUSED");
   let readiness: ReadinessState;
   let server: Server;
@@ -207,11 +207,9 @@ describe("app: entering rotation", () => {
 
   beforeEach(async () => {
     readiness = new ReadinessState();
-    server = createAppServer({ stamp, readiness, port: 0 }, timeouts);
-    // A port nothing listens on now; the server under test binds it only when it enters rotation.
-    const probe = createServer();
-    port = await listen(probe);
-    await new Promise((resolve) => probe.close(resolve));
+    server = createAppServer({ stamp: { version: "v", commit: "c" }, readiness, port: 0 }, timeouts);
+    // Nothing listens there now; the server under test binds it only when it enters rotation.
+    port = await freePort();
   });
 
   afterEach(async () => {
