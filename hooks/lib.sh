@@ -68,6 +68,7 @@ die() {
 }
 
 # The drain budget (runtime/budget.ts): the app ports and BUDGET_* timings, validated there.
+command -v node >/dev/null || die "node is not on PATH ($PATH): the hooks need it to read the runtime settings"
 budget_values="$(node "$BUNDLE_DIR/runtime/budget.js" shell)" || die "runtime settings of this revision are not usable (message above)"
 eval "$budget_values"
 read -r -a APP_PORTS <<<"$BLUEGREEN_APP_PORTS"
@@ -319,9 +320,9 @@ stop_pid() {
   done
 }
 
-# A process that holds <port> but that PM2 does not track (its daemon died and a new one knows
-# nothing of it, or it escaped a crash loop) keeps serving an old version and stops PM2's
-# process from binding the port. Stop it by the pid that owns the port, and say so.
+# A process that holds <port> but that PM2 does not track (left behind by crash-looping
+# releases, or started by hand) keeps serving an old version and stops PM2's process from
+# binding the port. Stop it by the pid that owns the port, and say so.
 # <table> is pm2_table's output.
 stop_untracked_listeners() {
   local port="$1" table="$2" tracked pid
