@@ -73,8 +73,6 @@ export interface Budget {
   killTimeoutMs: number;
   /** PM2 min_uptime: an exit sooner counts as an unstable restart. The same window as readiness. */
   minUptimeMs: number;
-  /** PM2 listen_timeout: how long PM2 shows a process `launching` before it calls it online anyway. */
-  listenTimeoutMs: number;
   /** nginx proxy_read_timeout and proxy_send_timeout: never shorter than the budget. */
   proxyTimeoutSeconds: number;
   /** nginx client keepalive_timeout: above the ALB's idle timeout (decision 6). */
@@ -145,7 +143,6 @@ export function deriveBudget(settings: RuntimeSettings): Budget {
     appDrainBoundMs,
     killTimeoutMs,
     minUptimeMs: stableSeconds * 1000,
-    listenTimeoutMs: (readyTimeoutSeconds + stableSeconds) * 1000,
     proxyTimeoutSeconds: drainSeconds,
     clientKeepaliveSeconds: ALB_IDLE_TIMEOUT_SECONDS + 15,
     processBoundSeconds,

@@ -21,11 +21,8 @@ module.exports = {
     exec_mode: "fork",
     instances: 1,
     env: { NODE_ENV: "production", PORT: String(port), ...appEnv(budget) },
-    // The app binds PORT once it is ready and stable and then sends process.send("ready"): PM2
-    // shows it `launching` until it is in rotation and `online` from then on (or once
-    // listen_timeout, the readiness bound, has passed). The hooks judge readiness themselves.
-    wait_ready: true,
-    listen_timeout: budget.listenTimeoutMs,
+    // No wait_ready: the app takes traffic only once it is ready and stable (it binds PORT
+    // then), and the hooks wait for exactly that; PM2 need not hold its CLI meanwhile.
     // SIGINT first, SIGKILL only after kill_timeout, which is longer than the app's drain bound.
     kill_timeout: budget.killTimeoutMs,
     autorestart: true,

@@ -46,10 +46,7 @@ function main(): void {
   log(`version ${stamp.version} started; taking traffic on 127.0.0.1:${port} once ready for ${timeouts.stableMs} ms`);
   enterRotationWhenStable(server, readiness, port, timeouts.stableMs, log).then(
     (entered) => {
-      if (!entered) return;
-      log(`version ${stamp.version} listening on 127.0.0.1:${port}`);
-      // PM2 (wait_ready) shows the process online from now on: online means in rotation.
-      process.send?.("ready");
+      if (entered) log(`version ${stamp.version} listening on 127.0.0.1:${port}`);
     },
     (err: unknown) => {
       log(`cannot listen on 127.0.0.1:${port}: ${err instanceof Error ? err.message : String(err)}`);
