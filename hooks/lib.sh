@@ -377,25 +377,23 @@ wait_process_stable() {
   return 1
 }
 
-# (Re)start the process on <port> from the release `current` points to, then wait until it is
-# ready and stable. PM2 restarts an existing process (SIGINT, drain, start) or starts a missing
-# one (first install); the other processes keep serving meanwhile. First, a process PM2 does not
-# know holding the port is stopped, and PM2's own process is deleted if it is not online: PM2
-# cannot restart a process waiting for its next crash-loop restart ("Process with pid … already
-# exists") and would start it again on its own later.
+# Replace the process on <port> with one of the release `current` points to, then wait until it
+# is ready and stable; the other processes keep serving meanwhile. First, a process PM2 does not
+# know holding the port is stopped. Then PM2's process is deleted (SIGINT, drain, exit, within
+# kill_timeout) and started afresh from the release's process file, rather than restarted: a
+# restart keeps options the new file leaves out or sets false, and PM2 refuses to restart a
+# process waiting for its next crash-loop restart ("Process with pid … already exists").
 replace_process() {
   local port="$1" version="$2" name table status
   name="$(process_name "$port")"
   table="$(pm2_table)"
   stop_untracked_listeners "$port" "$table"
+  log "replacing $name with $version"
   status="$(awk -v name="$name" '$1 == name { print $3 }' <<<"$table")"
-  if [[ -n $status && $status != online ]]; then
-    log "$name is '$status' in PM2: deleting it so that it starts afresh"
+  if [[ -n $status ]]; then
+    [[ $status == online ]] || log "$name is '$status' in PM2"
     pm2_cli delete "$name" >/dev/null || return 1
   fi
-  log "replacing $name with $version"
-  # Returns once the old process has drained and exited (within PM2's kill_timeout) and the new
-  # one is spawned; from then on it has the ready timeout plus the stability window.
-  pm2_cli startOrRestart "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
+  pm2_cli start "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
   wait_process_stable "$port" "$version" $((SECONDS + BUDGET_READY_TIMEOUT_SECONDS + BUDGET_STABLE_SECONDS + 2))
 }

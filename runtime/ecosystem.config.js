@@ -21,8 +21,10 @@ module.exports = {
     exec_mode: "fork",
     instances: 1,
     env: { NODE_ENV: "production", PORT: String(port), ...appEnv(budget) },
-    // No wait_ready: the app takes traffic only once it is ready and stable (it binds PORT
-    // then), and the hooks wait for exactly that; PM2 need not hold its CLI meanwhile.
+    // The app takes traffic only once it is ready and stable (it binds PORT then), and the hooks
+    // wait for exactly that, so PM2 has nothing to wait for. (The hooks start every process from
+    // a fresh definition, so this holds even where an earlier release set wait_ready.)
+    wait_ready: false,
     // SIGINT first, SIGKILL only after kill_timeout, which is longer than the app's drain bound.
     kill_timeout: budget.killTimeoutMs,
     autorestart: true,

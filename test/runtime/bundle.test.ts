@@ -63,10 +63,10 @@ describe("runtime: bundle", function () {
         encoding: "utf8",
         env: { PATH: process.env.PATH, BLUEGREEN_ROOT: "/srv/bg" },
       }),
-    ) as { name: string; kill_timeout: number; min_uptime: number; merge_logs: boolean; wait_ready?: boolean; env: Record<string, string> }[];
+    ) as { name: string; kill_timeout: number; min_uptime: number; merge_logs: boolean; wait_ready: boolean; env: Record<string, string> }[];
     expect(apps.map((app) => app.name)).to.deep.equal(budget.settings.appPorts.map((port) => `bluegreen-${port}`));
     expect(apps[0]).to.deep.include({ kill_timeout: budget.killTimeoutMs, min_uptime: budget.minUptimeMs, merge_logs: true });
-    expect(apps[0].wait_ready).to.equal(undefined);
+    expect(apps[0].wait_ready).to.equal(false);
     expect(apps[0].env).to.deep.equal({ NODE_ENV: "production", PORT: String(budget.settings.appPorts[0]), ...appEnv(budget) });
   });
 
