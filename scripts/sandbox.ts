@@ -1,7 +1,8 @@
 /**
  * A throwaway host for the hooks: real nginx (own prefix, high port) and real PM2 (own PM2_HOME)
  * in a temp dir, as the current user, with no system paths touched. The hook integration tests
- * and the release benchmark both deploy into one of these.
+ * and the release benchmark both deploy into one of these. With SANDBOX_HOOK_LOG=<file> set,
+ * every hook's output is appended there (the way to read a whole suite's hook logs).
  */
 import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
