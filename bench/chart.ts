@@ -1,8 +1,9 @@
 /**
  * `npm run bench:chart [-- --out <svg>]`: draws the chart from the series the last
  * `bench:release` runs left in .bench/ (bluegreen.json and naive.json): per second of the
- * release phase, p99 latency (line) and failed requests (bars), releases shaded. Writes under
- * .bench/ unless told otherwise, so a small trial run never replaces the README's chart
+ * release phase, p99 latency (line) and failed requests (bars, stacked by method: reads GET,
+ * writes POST), releases shaded. Run both with `--method mix` to compare reads and writes. Writes
+ * under .bench/ unless told otherwise, so a small trial run never replaces the README's chart
  * (docs/release-benchmark.svg): that takes `--out docs/release-benchmark.svg`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +19,8 @@ const BENCH_DIR = resolve(REPO_ROOT, ".bench");
 const WIDTH = 860;
 const PANEL_HEIGHT = 200;
 const MARGIN = { left: 60, right: 80, top: 40, bottom: 34 };
+/** Bar colour per method; the stack goes bottom-up in this order. */
+const METHOD_COLOURS: Record<string, string> = { GET: "#d62728", POST: "#ff9896" };
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -39,14 +42,21 @@ function panel(series: SeriesFile, top: number, durationS: number, maxLatencyMs:
   const s = series.summary;
   const parts: string[] = [];
 
-  parts.push(`<text x="${MARGIN.left}" y="${top + 22}" font-weight="bold">${escapeXml(series.mode === "naive" ? "naive: pm2 restart all + nginx restart" : "bluegreen: CodeDeploy hooks")}</text>`);
-  parts.push(`<text x="${WIDTH - MARGIN.right}" y="${top + 22}" text-anchor="end">${s.releases} releases, ${s.requests} requests, ${s.failed} failed, p99 ${s.p99Ms} ms (steady ${s.steadyP99Ms} ms)</text>`);
+  const byMethod = Object.entries(s.failedByMethod).map(([name, count]) => `${name} ${count}`).join(", ");
+  parts.push(`<text x="${MARGIN.left}" y="${top + 22}" font-weight="bold">${escapeXml(series.mode === "naive" ? "naive: pm2 restart all + nginx restart" : "bluegreen: CodeDeploy hooks")} (${series.method})</text>`);
+  parts.push(`<text x="${WIDTH - MARGIN.right}" y="${top + 22}" text-anchor="end">${s.releases} releases, ${s.requests} requests, ${s.failed} failed (${byMethod}), p99 ${s.p99Ms} ms (steady ${s.steadyP99Ms} ms)</text>`);
   for (const release of series.releases) {
     parts.push(`<rect x="${x(release.startS).toFixed(1)}" y="${top + MARGIN.top}" width="${Math.max(1, x(release.endS) - x(release.startS)).toFixed(1)}" height="${plotHeight}" fill="#eee"/>`);
   }
   const barWidth = Math.max(1, plotWidth / durationS - 1);
   for (const bucket of series.seconds.filter((b) => b.failed > 0)) {
-    parts.push(`<rect x="${x(bucket.second).toFixed(1)}" y="${yFailed(bucket.failed).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(yFailed(0) - yFailed(bucket.failed)).toFixed(1)}" fill="#d62728"/>`);
+    let stacked = 0;
+    for (const [name, colour] of Object.entries(METHOD_COLOURS)) {
+      const count = bucket.failedByMethod[name] ?? 0;
+      if (count === 0) continue;
+      parts.push(`<rect x="${x(bucket.second).toFixed(1)}" y="${yFailed(stacked + count).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(yFailed(stacked) - yFailed(stacked + count)).toFixed(1)}" fill="${colour}"/>`);
+      stacked += count;
+    }
   }
   const line = series.seconds.map((b) => `${x(b.second + 0.5).toFixed(1)},${yLatency(b.p99Ms).toFixed(1)}`).join(" ");
   parts.push(`<polyline points="${line}" fill="none" stroke="#1f77b4" stroke-width="1.5"/>`);
@@ -96,7 +106,7 @@ async function main({ out }: Values<typeof BENCH_CHART.flags>): Promise<number> 
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     ...series.map((s, i) => panel(s, i * PANEL_HEIGHT, durationS, maxLatencyMs, maxFailed)),
-    `<text x="${MARGIN.left}" y="${height - 8}" fill="#555">Per second of the release phase at ${series[0].ratePerSecond} req/s: p99 latency (blue line), failed requests (red bars), releases in progress (grey).</text>`,
+    `<text x="${MARGIN.left}" y="${height - 8}" fill="#555">Per second of the release phase at ${series[0].ratePerSecond} req/s: p99 latency (blue line), failed reads (GET, red) and writes (POST, pink), releases in progress (grey).</text>`,
     `</svg>`,
     "",
   ].join("\n");

@@ -1,10 +1,11 @@
 /**
- * `npm run bench:release -- --releases <n> [--json] [--naive]` (flags: BENCH_RELEASE below)
+ * `npm run bench:release -- --releases <n> [--method GET|POST|mix] [--json] [--naive]` (flags: BENCH_RELEASE below)
  *
  * Builds the bundle, deploys it into a sandbox host (real nginx + PM2, high ports, temp dir),
  * puts constant HTTP load through nginx and releases n successive versions under it, with the
- * CodeDeploy hooks (default) or the naive way (--naive). Steady state is measured in a window
- * before and one after the releases.
+ * CodeDeploy hooks (default) or the naive way (--naive). The load reads (GET /), writes
+ * (POST /items with a JSON body) or alternates both (--method, default GET). Steady state is
+ * measured in a window before and one after the releases.
  * stdout: one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms"} with
  * --json, else a short table; progress on stderr. The per-second series for the chart goes to
  * .bench/<mode>.json. Bounded by --max-seconds and --max-requests; localhost only.
@@ -13,11 +14,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { command } from "../cli/command";
-import { integer, seconds, toggle, type Values } from "../cli/flags";
+import { integer, oneOf, seconds, toggle, type Values } from "../cli/flags";
 import { CommandFailure, exitWith, runCommand } from "../cli/run";
 import { buildBundle, REPO_ROOT } from "../scripts/bundle/build";
 import { restampRevision, Sandbox, unpackRevision } from "../scripts/sandbox";
-import { ConstantLoad, type Sample } from "./load";
+import { ConstantLoad, LOAD_METHODS, shapesFor, type LoadMethod, type Sample } from "./load";
 import { naiveRelease } from "./naive";
 import { percentile, roundMs, sortedCopy } from "./stats";
 
@@ -30,6 +31,11 @@ export interface Summary {
   p50Ms: number;
   p99Ms: number;
   steadyP99Ms: number;
+  method: LoadMethod;
+  /** Failed requests of the release phase per HTTP method (every method sent appears, 0 included). */
+  failedByMethod: Record<string, number>;
+  /** Wall time of each release, in seconds. */
+  releaseSeconds: number[];
 }
 
 /** One second of the release phase, for the chart. */
@@ -37,11 +43,13 @@ export interface SecondBucket {
   second: number;
   requests: number;
   failed: number;
+  failedByMethod: Record<string, number>;
   p99Ms: number;
 }
 
 export interface SeriesFile {
   mode: Mode;
+  method: LoadMethod;
   summary: Summary;
   ratePerSecond: number;
   /** Start and end of each release, seconds since the release phase began. */
@@ -56,8 +64,9 @@ export const BENCH_RELEASE = command({
   summary: "Release n versions into a sandbox host (real nginx + PM2 on localhost) under constant HTTP load and measure failed requests and latency.",
   flags: {
     releases: integer("how many successive releases", { min: 1, max: 100 }).default(10),
-    json: toggle('print one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms"} instead of a line'),
+    json: toggle('print one JSON object {"releases","requests","failed","p50Ms","p99Ms","steadyP99Ms","method","failedByMethod","releaseSeconds"} instead of a line'),
     naive: toggle("release the naive way (pm2 restart all + nginx restart) instead of with the hooks"),
+    method: oneOf(LOAD_METHODS, "what the load sends: reads (GET /), writes (POST /items with a JSON body) or both alternately", "<method>").default("GET"),
     rate: integer("requests per second through nginx", { min: 1, max: 5000 }).default(700),
     "steady-seconds": seconds("length of each steady-state window before and after the releases", { min: 1, max: 600 }).default(10),
     "max-seconds": seconds("stop releasing after this long", { min: 1, max: 3600 }).default(600),
@@ -74,7 +83,13 @@ function window(samples: Sample[], fromMs: number, toMs: number): Sample[] {
   return samples.filter((sample) => sample.atMs >= fromMs && sample.atMs < toMs);
 }
 
-function perSecond(samples: Sample[], fromMs: number): SecondBucket[] {
+function failedByMethod(samples: Sample[], methods: string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(methods.map((name) => [name, 0]));
+  for (const sample of samples) if (!sample.ok) counts[sample.method] = (counts[sample.method] ?? 0) + 1;
+  return counts;
+}
+
+function perSecond(samples: Sample[], fromMs: number, methods: string[]): SecondBucket[] {
   const buckets = new Map<number, Sample[]>();
   for (const sample of samples) {
     const second = Math.floor((sample.atMs - fromMs) / 1000);
@@ -88,12 +103,14 @@ function perSecond(samples: Sample[], fromMs: number): SecondBucket[] {
       second,
       requests: bucket.length,
       failed: bucket.filter((sample) => !sample.ok).length,
+      failedByMethod: failedByMethod(bucket, methods),
       p99Ms: roundMs(percentile(sortedCopy(bucket.map((sample) => sample.latencyMs)), 99)),
     }));
 }
 
 async function main(values: Values<typeof BENCH_RELEASE.flags>): Promise<number> {
   const { releases: releaseCount, rate, "steady-seconds": steadySeconds, "max-seconds": maxSeconds, "max-requests": maxRequests } = values;
+  const { method } = values;
   const mode: Mode = values.naive ? "naive" : "bluegreen";
   const progress = (message: string): void => void process.stderr.write(`[bench ${mode}] ${message}\n`);
   const work = mkdtempSync(join(tmpdir(), "bluegreen-bench-"));
@@ -115,10 +132,10 @@ async function main(values: Values<typeof BENCH_RELEASE.flags>): Promise<number>
     const first = await sandbox.deploy(revision(0));
     if (!first.ok) throw new CommandFailure(`first install failed in ${first.failedEvent}:\n${first.runs.at(-1)?.output}`, 1);
 
-    const load = new ConstantLoad({ url: `${sandbox.nginxUrl}/`, ratePerSecond: rate, nonKeepAliveEvery: 4, timeoutMs: 5_000, maxRequests });
+    const load = new ConstantLoad({ baseUrl: sandbox.nginxUrl, shapes: shapesFor(method), ratePerSecond: rate, nonKeepAliveEvery: 4, timeoutMs: 5_000, maxRequests });
     const deadlineMs = maxSeconds * 1000;
     load.start();
-    progress(`load ${rate} req/s through nginx (1 in 4 without keep-alive); steady window ${steadySeconds}s`);
+    progress(`load ${rate} req/s of ${method} through nginx (1 in 4 without keep-alive); steady window ${steadySeconds}s`);
     await sleep(WARMUP_MS + steadySeconds * 1000);
     const steadyEndMs = load.nowMs();
 
@@ -146,8 +163,11 @@ async function main(values: Values<typeof BENCH_RELEASE.flags>): Promise<number>
     const steady = sortedCopy(steadySamples.map((sample) => sample.latencyMs));
     const during = window(load.samples, steadyEndMs, releasesEndMs);
     const duringLatency = sortedCopy(during.map((sample) => sample.latencyMs));
+    const methods = [...new Set(shapesFor(method).map((shape) => shape.method))];
     const failures: Record<string, number> = {};
-    for (const sample of during) if (sample.failure) failures[sample.failure] = (failures[sample.failure] ?? 0) + 1;
+    for (const sample of during) {
+      if (sample.failure) failures[`${sample.method} ${sample.failure}`] = (failures[`${sample.method} ${sample.failure}`] ?? 0) + 1;
+    }
     const summary: Summary = {
       releases: releaseWindows.length,
       requests: during.length,
@@ -155,10 +175,13 @@ async function main(values: Values<typeof BENCH_RELEASE.flags>): Promise<number>
       p50Ms: roundMs(percentile(duringLatency, 50)),
       p99Ms: roundMs(percentile(duringLatency, 99)),
       steadyP99Ms: roundMs(percentile(steady, 99)),
+      method,
+      failedByMethod: failedByMethod(during, methods),
+      releaseSeconds: releaseWindows.map((release) => Math.round((release.endS - release.startS) * 10) / 10),
     };
     if (Object.keys(failures).length > 0) progress(`failures by cause: ${JSON.stringify(failures)}`);
 
-    const series: SeriesFile = { mode, summary, ratePerSecond: rate, releases: releaseWindows, seconds: perSecond(during, steadyEndMs), failures };
+    const series: SeriesFile = { mode, method, summary, ratePerSecond: rate, releases: releaseWindows, seconds: perSecond(during, steadyEndMs, methods), failures };
     const seriesDir = resolve(REPO_ROOT, ".bench");
     mkdirSync(seriesDir, { recursive: true });
     writeFileSync(join(seriesDir, `${mode}.json`), JSON.stringify(series, null, 2) + "\n");
@@ -166,7 +189,7 @@ async function main(values: Values<typeof BENCH_RELEASE.flags>): Promise<number>
     if (values.json) {
       process.stdout.write(JSON.stringify(summary) + "\n");
     } else {
-      console.log(`${mode} release x${summary.releases}: ${summary.requests} requests, ${summary.failed} failed, ` +
+      console.log(`${mode} release x${summary.releases} (${method}): ${summary.requests} requests, ${summary.failed} failed ${JSON.stringify(summary.failedByMethod)}, ` +
         `p50 ${summary.p50Ms} ms, p99 ${summary.p99Ms} ms (steady p99 ${summary.steadyP99Ms} ms)`);
     }
   } finally {

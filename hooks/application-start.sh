@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ApplicationStart: point `current` at the staged release, replace the processes one at a time
-# (each confirmed healthy on the new version before the next), then apply the release's nginx
-# site with a graceful reload. If any step fails, put the previous release back the same way.
+# (each drained out of nginx's rotation first, and the next only once the new one is ready and
+# stable on the new version), then apply the release's nginx site, reloading only while no
+# client is connected. If any step fails, put the previous release back the same way.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -13,15 +14,19 @@ previous="$(link_target "$CURRENT_LINK")"
 replaced=()
 
 # Put the previous release back on every process already moved, one at a time, and fail.
+# Last moved first: that one is out of rotation (it failed, or was being replaced when the hook
+# was terminated), while the ones before it serve the new release; taking one of those down
+# first would leave two processes out of rotation at once.
 roll_back() {
-  local reason="$1" port previous_version
+  local reason="$1" i port previous_version
   if [[ -z $previous ]]; then
     die "$reason (first install: no previous release to return to)"
   fi
   previous_version="$(version_of_stamp "$previous/version.json")"
   log "rolling back to $previous_version: $reason"
   switch_link "$CURRENT_LINK" "$previous"
-  for port in "${replaced[@]}"; do
+  for ((i = ${#replaced[@]} - 1; i >= 0; i--)); do
+    port="${replaced[i]}"
     replace_process "$port" "$previous_version" || log "process $(process_name "$port") did not come back on $previous_version either"
   done
   die "$reason; release $previous_version is serving again"

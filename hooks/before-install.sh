@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 version="$(bundle_version)"
 log "preparing host for release $version"
 
-for tool in "$BLUEGREEN_NGINX_BIN" "$PM2_BIN" curl node; do
+for tool in "$BLUEGREEN_NGINX_BIN" "$PM2_BIN" curl node ss; do
   command -v "$tool" >/dev/null || die "required tool '$tool' is not on PATH ($PATH)"
 done
 [[ -f $BUNDLE_DIR/app/main.js ]] || die "bundle has no app/main.js: was it built with npm run bundle?"

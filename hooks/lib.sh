@@ -10,7 +10,6 @@
 #   PM2_BIN                 pm2                 PM2 7.0.4, installed as a tool (AGPL: never a dependency)
 #   BLUEGREEN_PM2_SERVICE   pm2-bluegreen       systemd unit that owns the PM2 daemon ("" = start it with `pm2 ping`)
 #   BLUEGREEN_LOG_DIR       /var/log/bluegreen  app logs, collected by the CloudWatch agent
-#   BLUEGREEN_APP_PORTS     "3001 3002 3003 3004"   one PM2 process per port, bound to 127.0.0.1
 #   BLUEGREEN_LISTEN_PORT   80                  nginx's port (the ALB target port)
 #   BLUEGREEN_NGINX_BIN     nginx
 #   BLUEGREEN_NGINX_PREFIX  ""                  nginx -p (empty: compiled-in prefix)
@@ -19,10 +18,16 @@
 #   BLUEGREEN_NGINX_PID     /run/nginx.pid      tells whether nginx runs
 #   BLUEGREEN_NGINX_SERVICE nginx               systemd unit used to start a stopped nginx ("" = run the binary)
 #   BLUEGREEN_KEEP_RELEASES 3                   previous releases kept besides the current one
-#   BLUEGREEN_READY_TIMEOUT 30                  seconds one process may take to answer /health/deep
 #   BLUEGREEN_TOOL_NICE     10                  CPU niceness of the PM2 CLI calls (each is a Node start-up)
 #
-# Needs on the host: bash, coreutils, curl, nginx, node >= 22 and pm2 on PATH, runuser (util-linux).
+# The app ports and every timing come from the revision's runtime/runtime.json through
+# runtime/budget.js (the drain budget), as BLUEGREEN_APP_PORTS and BUDGET_* variables; a host may
+# override a setting with its variable: BLUEGREEN_APP_PORTS, BLUEGREEN_DRAIN_SECONDS,
+# BLUEGREEN_STABLE_SECONDS, BLUEGREEN_READY_TIMEOUT, BLUEGREEN_UPSTREAM_KEEPALIVE_SECONDS,
+# BLUEGREEN_RELOAD_QUIET_SECONDS.
+#
+# Needs on the host: bash, coreutils, curl, nginx, node >= 22 and pm2 on PATH, runuser (util-linux),
+# ss (iproute2).
 
 : "${BLUEGREEN_ROOT:=/opt/bluegreen}"
 : "${BLUEGREEN_USER=bluegreen}"
@@ -30,7 +35,6 @@
 : "${PM2_BIN:=pm2}"
 : "${BLUEGREEN_PM2_SERVICE=pm2-bluegreen}"
 : "${BLUEGREEN_LOG_DIR:=/var/log/bluegreen}"
-: "${BLUEGREEN_APP_PORTS:=3001 3002 3003 3004}"
 : "${BLUEGREEN_LISTEN_PORT:=80}"
 : "${BLUEGREEN_NGINX_BIN:=nginx}"
 : "${BLUEGREEN_NGINX_PREFIX:=}"
@@ -39,7 +43,6 @@
 : "${BLUEGREEN_NGINX_PID:=/run/nginx.pid}"
 : "${BLUEGREEN_NGINX_SERVICE=nginx}"
 : "${BLUEGREEN_KEEP_RELEASES:=3}"
-: "${BLUEGREEN_READY_TIMEOUT:=30}"
 : "${BLUEGREEN_TOOL_NICE:=10}"
 
 # The unpacked revision these hooks belong to (CodeDeploy runs them from its deployment archive).
@@ -49,7 +52,9 @@ CURRENT_LINK="$BLUEGREEN_ROOT/current"
 # Set by AfterInstall, consumed by ApplicationStart: the installed but not yet started release.
 # shellcheck disable=SC2034 # used by the hooks that source this library
 STAGED_LINK="$BLUEGREEN_ROOT/staged"
-read -r -a APP_PORTS <<<"$BLUEGREEN_APP_PORTS"
+# What ApplicationStart proved ready and stable, one file per port ("<pid> <restarts>"), for
+# ValidateService to tell whether a process restarted since.
+STATE_DIR="$BLUEGREEN_ROOT/state"
 
 log() {
   printf '%s [%s deployment=%s application=%s group=%s] %s\n' \
@@ -61,6 +66,12 @@ die() {
   log "FAILED: $*" >&2
   exit 1
 }
+
+# The drain budget (runtime/budget.ts): the app ports and BUDGET_* timings, validated there.
+command -v node >/dev/null || die "node is not on PATH ($PATH): the hooks need it to read the runtime settings"
+budget_values="$(node "$BUNDLE_DIR/runtime/budget.js" shell)" || die "runtime settings of this revision are not usable (message above)"
+eval "$budget_values"
+read -r -a APP_PORTS <<<"$BLUEGREEN_APP_PORTS"
 
 # --- versions -------------------------------------------------------------------------------
 
@@ -123,13 +134,17 @@ as_app_user() {
 }
 
 # PM2 CLI as the app user at CPU niceness <n>, with what the ecosystem file reads from the
-# environment.
+# environment (the host's overrides of the budget's settings included).
 pm2_cli_at() {
-  local niceness="$1"
+  local niceness="$1" overrides=() name
   shift
+  for name in BLUEGREEN_DRAIN_SECONDS BLUEGREEN_STABLE_SECONDS BLUEGREEN_READY_TIMEOUT \
+    BLUEGREEN_UPSTREAM_KEEPALIVE_SECONDS BLUEGREEN_RELOAD_QUIET_SECONDS; do
+    if [[ -n ${!name:-} ]]; then overrides+=("$name=${!name}"); fi
+  done
   as_app_user nice -n "$niceness" env PATH="$PATH" PM2_HOME="$PM2_HOME" BLUEGREEN_ROOT="$BLUEGREEN_ROOT" \
-    BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" BLUEGREEN_APP_PORTS="$BLUEGREEN_APP_PORTS" \
-    BLUEGREEN_READY_TIMEOUT="$BLUEGREEN_READY_TIMEOUT" "$PM2_BIN" "$@"
+    BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" BLUEGREEN_APP_PORTS="$BLUEGREEN_APP_PORTS" "${overrides[@]}" \
+    "$PM2_BIN" "$@"
 }
 
 # The release tooling yields the CPU to the processes serving traffic: on a small instance a
@@ -170,15 +185,23 @@ nginx_running() {
   [[ -s $BLUEGREEN_NGINX_PID ]] && kill -0 "$(cat "$BLUEGREEN_NGINX_PID")" 2>/dev/null
 }
 
-# Fill the release's site template with this host's ports.
+# Fill the release's site template with this host's ports and the budget's timeouts.
 render_nginx_site() {
   local template="$1" out="$2" servers="" port
   for port in "${APP_PORTS[@]}"; do
     servers+="    server 127.0.0.1:${port} max_fails=0;"$'\n'
   done
-  awk -v listen="$BLUEGREEN_LISTEN_PORT" -v servers="${servers%$'\n'}" '
+  awk -v listen="$BLUEGREEN_LISTEN_PORT" -v servers="${servers%$'\n'}" \
+    -v upstream_keepalive="${BUDGET_UPSTREAM_KEEPALIVE_SECONDS}s" -v proxy_timeout="${BUDGET_PROXY_TIMEOUT_SECONDS}s" \
+    -v client_keepalive="${BUDGET_CLIENT_KEEPALIVE_SECONDS}s" '
     /^@UPSTREAM_SERVERS@$/ { print servers; next }
-    { gsub(/@LISTEN_PORT@/, listen); print }' "$template" >"$out"
+    {
+      gsub(/@LISTEN_PORT@/, listen)
+      gsub(/@UPSTREAM_KEEPALIVE_TIMEOUT@/, upstream_keepalive)
+      gsub(/@PROXY_TIMEOUT@/, proxy_timeout)
+      gsub(/@CLIENT_KEEPALIVE_TIMEOUT@/, client_keepalive)
+      print
+    }' "$template" >"$out"
 }
 
 # Put <candidate> in place of the site file and run `nginx -t`. On failure the previous site
@@ -200,10 +223,35 @@ nginx_restore_site() {
   if [[ -f $site.previous ]]; then mv -f "$site.previous" "$site"; else rm -f "$site"; fi
 }
 
+# Client connections nginx holds right now (established on its listening port).
+nginx_client_connections() {
+  ss -tnH state established "( sport = :$BLUEGREEN_LISTEN_PORT )" | wc -l
+}
+
+# Wait (up to BUDGET_RELOAD_QUIET_SECONDS) until no client holds a connection to nginx. A reload
+# makes the old workers close their idle client keep-alive connections, and a client sending on
+# one at that instant sees a reset; with no client connection there is nothing to reset.
+# Returns non-zero if clients stayed connected throughout.
+wait_nginx_quiet() {
+  local deadline=$((SECONDS + BUDGET_RELOAD_QUIET_SECONDS)) open
+  open="$(nginx_client_connections)"
+  ((open == 0)) && return 0
+  log "waiting up to ${BUDGET_RELOAD_QUIET_SECONDS}s for nginx's $open client connection(s) to close before reloading"
+  while ((SECONDS < deadline)); do
+    sleep 0.2
+    open="$(nginx_client_connections)"
+    ((open == 0)) && return 0
+  done
+  return 1
+}
+
 # Apply a site config that passes `nginx -t`: graceful reload (old workers finish their
 # requests), never a restart; start nginx only if it is not running at all (fresh host).
-# An unchanged site is not reloaded: a reload makes the old workers close their idle client
-# keep-alive connections, and a client that sends on one at that instant sees a reset.
+# An unchanged site is not reloaded. A changed one is applied while no client is connected,
+# which on a color that is being released (no production traffic, decision 1) comes within
+# the ALB's idle timeout; if clients stay connected that long the host is taking traffic, and the
+# reload goes ahead with a warning, since keeping the previous site would serve the new release
+# with a config it was not tested with.
 nginx_apply_site() {
   local candidate="$1"
   if nginx_running && cmp -s "$candidate" "$BLUEGREEN_NGINX_SITE"; then
@@ -213,7 +261,11 @@ nginx_apply_site() {
   nginx_try_site "$candidate" || return 1
   rm -f "$BLUEGREEN_NGINX_SITE.previous"
   if nginx_running; then
-    log "reloading nginx"
+    if wait_nginx_quiet; then
+      log "reloading nginx (no client connected)"
+    else
+      log "WARNING: reloading nginx with $(nginx_client_connections) client connection(s) open: a client sending on an idle one as the old worker closes it sees a reset"
+    fi
     nginx_cli -s reload
   elif [[ -n $BLUEGREEN_NGINX_SERVICE ]]; then
     log "nginx is not running: starting systemd unit $BLUEGREEN_NGINX_SERVICE"
@@ -230,29 +282,118 @@ process_name() {
   printf 'bluegreen-%s\n' "$1"
 }
 
-# Wait until the process on <port> answers /health/deep and serves <version>.
-wait_process_ready() {
-  local port="$1" version="$2" deadline=$((SECONDS + BLUEGREEN_READY_TIMEOUT))
-  local url="http://127.0.0.1:$port"
-  while ((SECONDS < deadline)); do
-    if curl -fsS --max-time 2 -o /dev/null "$url/health/deep" 2>/dev/null &&
-      [[ "$(served_version "$url")" == "$version" ]]; then
+# PM2's view, one line per process: "<name> <pid> <status> <restarts> <uptime seconds>" (a status
+# of several words gets dashes: "waiting-restart").
+pm2_table() {
+  pm2_cli jlist | node -e '
+    let text = "";
+    process.stdin.on("data", (chunk) => (text += chunk)).on("end", () => {
+      for (const proc of JSON.parse(text)) {
+        const env = proc.pm2_env;
+        const uptime = env.status === "online" ? Math.floor((Date.now() - env.pm_uptime) / 1000) : 0;
+        console.log([proc.name, proc.pid || 0, env.status.replace(/ /g, "-"), env.restart_time, uptime].join(" "));
+      }
+    });'
+}
+
+# "<pid> <status> <restarts> <uptime seconds>" of PM2's process <name>; "0 missing 0 0" if none.
+pm2_state() {
+  pm2_table | awk -v name="$1" '$1 == name { print $2, $3, $4, $5; found = 1 } END { if (!found) print "0 missing 0 0" }'
+}
+
+# Pids listening on <port>, whoever they belong to (the hooks run as root).
+port_listeners() {
+  { ss -ltnpH "sport = :$1" || true; } | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true
+}
+
+# Stop <pid> as PM2 would: SIGTERM (the app drains), SIGKILL after <seconds>.
+stop_pid() {
+  local pid="$1" deadline=$((SECONDS + $2))
+  kill -TERM "$pid" 2>/dev/null || return 0
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      log "pid $pid still running after ${2}s: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
       return 0
     fi
     sleep 0.2
   done
-  log "process $(process_name "$port") did not become ready with version $version within ${BLUEGREEN_READY_TIMEOUT}s" \
-    "(last /health/deep: $(curl -sS --max-time 2 "$url/health/deep" 2>&1 | head -c 300))"
+}
+
+# A process that holds <port> but that PM2 does not track (left behind by crash-looping
+# releases, or started by hand) keeps serving an old version and stops PM2's process from
+# binding the port. Stop it by the pid that owns the port, and say so.
+# <table> is pm2_table's output.
+stop_untracked_listeners() {
+  local port="$1" table="$2" tracked pid
+  tracked=" $(awk '{ printf "%s ", $2 }' <<<"$table")"
+  for pid in $(port_listeners "$port"); do
+    [[ $tracked == *" $pid "* ]] && continue
+    log "port $port is held by pid $pid ($(ps -o args= -p "$pid" 2>/dev/null | cut -c1-100)), which is not tracked by PM2: stopping it"
+    stop_pid "$pid" "$BUDGET_ORPHAN_STOP_SECONDS"
+  done
+}
+
+# The last lines the process on <port> wrote to its error log, to say why it failed (after a
+# moment: PM2 writes a dead process's last output after noticing its exit).
+app_error_tail() {
+  local file="$BLUEGREEN_LOG_DIR/app-$1.err.log"
+  sleep 0.5
+  [[ -s $file ]] && printf '; its error log ends: %s' "$(tail -n 3 "$file" | tr '\n' ' ' | cut -c1-400)"
+  return 0
+}
+
+# Wait (until the SECONDS value <deadline>) until PM2's process on <port> takes traffic on
+# <version>, i.e. is ready and stable. The app binds its port only after its checks have passed
+# for BUDGET_STABLE_SECONDS (app contract); the hook does not take its word for it: the pid PM2
+# started must still be alive (a restart always brings a new pid) and up for the window by the
+# hook's own clock. A process that exits meanwhile fails at once: a crash in the window is a
+# failed release, not something to wait out.
+wait_process_stable() {
+  local port="$1" version="$2" deadline="$3" name url pid status restarts started=$SECONDS
+  name="$(process_name "$port")"
+  url="http://127.0.0.1:$port"
+  read -r pid status restarts _ < <(pm2_state "$name")
+  if ((pid == 0)); then
+    log "process $name is not running after its start (PM2 status $status)$(app_error_tail "$port")"
+    return 1
+  fi
+  while ((SECONDS < deadline)); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "process $name (pid $pid) exited before it was ready and stable on $version$(app_error_tail "$port")"
+      return 1
+    fi
+    if ((SECONDS - started >= BUDGET_STABLE_SECONDS)) && [[ "$(served_version "$url")" == "$version" ]] &&
+      curl -fsS --max-time 2 -o /dev/null "$url/health/deep" 2>/dev/null; then
+      mkdir -p "$STATE_DIR"
+      printf '%s %s\n' "$pid" "$restarts" >"$STATE_DIR/$port"
+      log "process $name ready and stable on $version (pid $pid, up at least ${BUDGET_STABLE_SECONDS}s, no restart)"
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "process $name did not take traffic with version $version in time: ready within ${BUDGET_READY_TIMEOUT_SECONDS}s, then stable for ${BUDGET_STABLE_SECONDS}s" \
+    "(last /health/deep: $(curl -sS --max-time 2 "$url/health/deep" 2>&1 | head -c 300))$(app_error_tail "$port")"
   return 1
 }
 
-# (Re)start the process on <port> from the release `current` points to, then wait for it.
-# PM2 restarts an existing process (SIGINT, drain, start) or starts a missing one (first install);
-# the other processes keep serving meanwhile. One PM2 CLI call: each costs a Node start-up.
+# Replace the process on <port> with one of the release `current` points to, then wait until it
+# is ready and stable; the other processes keep serving meanwhile. First, a process PM2 does not
+# know holding the port is stopped. Then PM2's process is deleted (SIGINT, drain, exit, within
+# kill_timeout) and started afresh from the release's process file, rather than restarted: a
+# restart keeps options the new file leaves out or sets false, and PM2 refuses to restart a
+# process waiting for its next crash-loop restart ("Process with pid … already exists").
 replace_process() {
-  local port="$1" version="$2" name
+  local port="$1" version="$2" name table status
   name="$(process_name "$port")"
+  table="$(pm2_table)"
+  stop_untracked_listeners "$port" "$table"
   log "replacing $name with $version"
-  pm2_cli startOrReload "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
-  wait_process_ready "$port" "$version"
+  status="$(awk -v name="$name" '$1 == name { print $3 }' <<<"$table")"
+  if [[ -n $status ]]; then
+    [[ $status == online ]] || log "$name is '$status' in PM2"
+    pm2_cli delete "$name" >/dev/null || return 1
+  fi
+  pm2_cli start "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
+  wait_process_stable "$port" "$version" $((SECONDS + BUDGET_READY_TIMEOUT_SECONDS + BUDGET_STABLE_SECONDS + 2))
 }

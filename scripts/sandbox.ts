@@ -1,10 +1,11 @@
 /**
  * A throwaway host for the hooks: real nginx (own prefix, high port) and real PM2 (own PM2_HOME)
  * in a temp dir, as the current user, with no system paths touched. The hook integration tests
- * and the release benchmark both deploy into one of these.
+ * and the release benchmark both deploy into one of these. With SANDBOX_HOOK_LOG=<file> set,
+ * every hook's output is appended there (the way to read a whole suite's hook logs).
  */
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,11 +33,28 @@ export interface DeployResult {
   runs: HookRun[];
 }
 
+/**
+ * Host settings for a sandbox. The timing ones override the bundle's runtime/runtime.json
+ * through the environment, as an operator could on a real host; unset, the bundle's values hold.
+ */
 export interface SandboxOptions {
   appProcesses?: number;
   keepReleases?: number;
   readyTimeoutSeconds?: number;
+  stableSeconds?: number;
+  drainSeconds?: number;
+  upstreamKeepaliveSeconds?: number;
+  /** How long a site change waits for nginx to have no client connection before reloading. */
+  reloadQuietSeconds?: number;
 }
+
+/** Environment names of the timing settings (runtime/budget.ts reads the same names). */
+const TIMING_ENV: Record<string, keyof SandboxOptions> = {
+  BLUEGREEN_STABLE_SECONDS: "stableSeconds",
+  BLUEGREEN_DRAIN_SECONDS: "drainSeconds",
+  BLUEGREEN_UPSTREAM_KEEPALIVE_SECONDS: "upstreamKeepaliveSeconds",
+  BLUEGREEN_RELOAD_QUIET_SECONDS: "reloadQuietSeconds",
+};
 
 /** A port nothing listens on right now (the OS picks it), so suites can run side by side. */
 export async function freePort(): Promise<number> {
@@ -96,7 +114,7 @@ export class Sandbox {
     readonly dir: string,
     readonly listenPort: number,
     readonly appPorts: number[],
-    options: Required<SandboxOptions>,
+    options: SandboxOptions & Required<Pick<SandboxOptions, "keepReleases" | "readyTimeoutSeconds">>,
   ) {
     const nginxPrefix = join(dir, "nginx");
     for (const sub of ["conf.d", "temp"]) mkdirSync(join(nginxPrefix, sub), { recursive: true });
@@ -125,6 +143,11 @@ export class Sandbox {
       BLUEGREEN_KEEP_RELEASES: String(options.keepReleases),
       BLUEGREEN_READY_TIMEOUT: String(options.readyTimeoutSeconds),
     };
+    for (const [name, option] of Object.entries(TIMING_ENV)) {
+      const value = options[option];
+      if (value === undefined) delete this.env[name];
+      else this.env[name] = String(value);
+    }
   }
 
   static async create(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -159,9 +182,9 @@ export class Sandbox {
   /**
    * Run one hook script of `revision` with the variables the CodeDeploy agent sets. With
    * `terminateWhen`, the hook gets SIGTERM (what the agent sends on a hook timeout) as soon as its
-   * output so far matches.
+   * output so far matches. `onOutput` sees the output so far as it grows.
    */
-  runHook(revision: string, event: LifecycleEvent, deploymentId: string, terminateWhen?: RegExp): Promise<HookRun> {
+  runHook(revision: string, event: LifecycleEvent, deploymentId: string, terminateWhen?: RegExp, onOutput?: (output: string) => void): Promise<HookRun> {
     const child = spawn("bash", [join(revision, "hooks", HOOK_SCRIPTS[event])], {
       cwd: revision,
       env: {
@@ -178,6 +201,7 @@ export class Sandbox {
     let terminated = false;
     const collect = (chunk: Buffer): void => {
       output += chunk.toString();
+      onOutput?.(output);
       if (terminateWhen && !terminated && terminateWhen.test(output)) {
         terminated = true;
         child.kill("SIGTERM");
@@ -194,16 +218,17 @@ export class Sandbox {
   /**
    * One CodeDeploy deployment of an unpacked revision: the hooks in lifecycle order, stopping at
    * the first failure. Like the agent, ApplicationStop runs from the last successful revision
-   * (and not at all on a first install).
+   * (and not at all on a first install). `onOutput` sees each hook's output as it grows.
    */
-  async deploy(revision: string): Promise<DeployResult> {
+  async deploy(revision: string, onOutput?: (event: LifecycleEvent, output: string) => void): Promise<DeployResult> {
     const deploymentId = `d-TEST${String(++this.deployments).padStart(5, "0")}`;
     const runs: HookRun[] = [];
     for (const event of LIFECYCLE_EVENTS) {
       const from = event === "ApplicationStop" ? this.lastGoodRevision : revision;
       if (from === undefined) continue;
-      const run = await this.runHook(from, event, deploymentId);
+      const run = await this.runHook(from, event, deploymentId, undefined, onOutput && ((output) => onOutput(event, output)));
       runs.push(run);
+      if (process.env.SANDBOX_HOOK_LOG) appendFileSync(process.env.SANDBOX_HOOK_LOG, `--- ${event} (exit ${run.code})\n${run.output}`);
       if (run.code !== 0) return { ok: false, failedEvent: event, runs };
     }
     this.lastGoodRevision = revision;

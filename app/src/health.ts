@@ -14,8 +14,8 @@ export interface Readiness {
 const MAX_EVENT_LOOP_P99_MS = 500;
 
 /**
- * Readiness state of one process. /health/deep reports it; nginx retries elsewhere on the 503
- * it returns while starting or draining.
+ * Readiness state of one process. It decides when the process enters rotation (rotation.ts)
+ * and /health/deep reports it; nginx retries reads elsewhere on the 503 it returns while draining.
  */
 export class ReadinessState {
   private started = false;
@@ -26,6 +26,7 @@ export class ReadinessState {
     this.loopDelay.enable();
   }
 
+  /** Initialisation is done (a real service would have reached its dependencies by now). */
   markStarted(): void {
     this.started = true;
   }
@@ -43,7 +44,7 @@ export class ReadinessState {
     // Each window covers the time since the previous probe: probes come every few seconds.
     this.loopDelay.reset();
     const checks: Record<string, CheckResult> = {
-      started: { ok: this.started, detail: this.started ? "listening" : "starting" },
+      started: { ok: this.started, detail: this.started ? "initialised" : "starting" },
       draining: { ok: !this.shuttingDown, detail: this.shuttingDown ? "shutting down" : "accepting requests" },
       eventLoop: { ok: loopP99Ms <= MAX_EVENT_LOOP_P99_MS, detail: `p99 delay ${loopP99Ms.toFixed(1)} ms` },
     };

@@ -1,12 +1,14 @@
 /**
- * Process entry point under PM2: listen on PORT, tell PM2 we are ready, drain on SIGINT/SIGTERM.
- * The bundle puts this file at app/main.js and the release's version.json one level up.
+ * Process entry point under PM2: initialise, enter nginx's rotation on PORT once ready and
+ * stable, drain on SIGINT/SIGTERM. The bundle puts this file at app/main.js and the release's
+ * version.json one level up; PM2 passes PORT and the drain budget's timeouts (BLUEGREEN_*_MS).
  */
 import { join } from "node:path";
 import { ReadinessState } from "./health";
+import { enterRotationWhenStable } from "./rotation";
 import { createAppServer } from "./server";
 import { shutdownGracefully } from "./shutdown";
-import { SHUTDOWN_BOUND_MS } from "./timeouts";
+import { timeoutsFromEnv } from "./timeouts";
 import { readVersionStamp } from "./version";
 
 function log(message: string): void {
@@ -21,16 +23,17 @@ function parsePort(raw: string | undefined): number {
 
 function main(): void {
   const port = parsePort(process.env.PORT);
+  const timeouts = timeoutsFromEnv(process.env);
   const stamp = readVersionStamp(join(__dirname, "..", "version.json"));
   const readiness = new ReadinessState();
-  const server = createAppServer({ stamp, readiness, port });
+  const server = createAppServer({ stamp, readiness, port }, timeouts);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: draining`);
-    void shutdownGracefully(server, readiness, SHUTDOWN_BOUND_MS).then((outcome) => {
+    void shutdownGracefully(server, readiness, timeouts.drainBoundMs).then((outcome) => {
       log(`shutdown ${outcome}`);
       process.exit(outcome === "drained" ? 0 : 1);
     });
@@ -38,12 +41,18 @@ function main(): void {
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 
-  server.listen(port, "127.0.0.1", () => {
-    readiness.markStarted();
-    log(`version ${stamp.version} listening on 127.0.0.1:${port}`);
-    // PM2 (wait_ready) treats the process as online only after this message.
-    process.send?.("ready");
-  });
+  // The reference service has nothing to connect to; yours would reach its dependencies here.
+  readiness.markStarted();
+  log(`version ${stamp.version} started; taking traffic on 127.0.0.1:${port} once ready for ${timeouts.stableMs} ms`);
+  enterRotationWhenStable(server, readiness, port, timeouts.stableMs, log).then(
+    (entered) => {
+      if (entered) log(`version ${stamp.version} listening on 127.0.0.1:${port}`);
+    },
+    (err: unknown) => {
+      log(`cannot listen on 127.0.0.1:${port}: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    },
+  );
 }
 
 main();

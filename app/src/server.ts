@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from "./timeouts";
 import type { ReadinessState } from "./health";
+import type { AppTimeouts } from "./timeouts";
 import type { VersionStamp } from "./version";
 
 export interface AppContext {
@@ -21,11 +21,47 @@ function homePage(ctx: AppContext): string {
     `</body></html>\n`;
 }
 
-function route(ctx: AppContext, req: IncomingMessage, res: ServerResponse): void {
+/** Largest body POST /items accepts; anything bigger is refused with 413. */
+const MAX_ITEM_BYTES = 64 * 1024;
+/** Longest delay POST /items?delayMs= honours: long enough to try any drain budget. */
+const MAX_DELAY_MS = 120_000;
+
+/**
+ * The write path: accepts a body, "stores" it (counts it; the reference service keeps no data)
+ * and answers 201. `?delayMs=` holds the answer back, which makes it a long request to test
+ * the drain budget with. Writes are what nginx never retries once sent, so they show whether a
+ * release loses requests.
+ */
+function createItem(ctx: AppContext, nextId: () => number, url: URL, req: IncomingMessage, res: ServerResponse): void {
+  const delayMs = Number(url.searchParams.get("delayMs") ?? 0);
+  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS) {
+    sendJson(res, 400, { error: `delayMs must be an integer from 0 to ${MAX_DELAY_MS}` });
+    return;
+  }
+  let bytes = 0;
+  req.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > MAX_ITEM_BYTES && !res.headersSent) sendJson(res, 413, { error: `body over ${MAX_ITEM_BYTES} bytes` });
+  });
+  req.on("end", () => {
+    if (res.headersSent) return;
+    const id = nextId();
+    const answer = (): void => sendJson(res, 201, { id, bytes, version: ctx.stamp.version, port: ctx.port });
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+  });
+}
+
+function route(ctx: AppContext, nextId: () => number, req: IncomingMessage, res: ServerResponse): void {
   // While draining, ask every client (nginx) to drop the connection after this response, so
-  // no further request is sent onto a socket this process is about to close.
+  // nginx stops using it and no later request goes to a process about to exit.
   if (ctx.readiness.isShuttingDown) res.setHeader("connection", "close");
-  const path = (req.url ?? "/").split("?", 1)[0];
+  const url = new URL(req.url ?? "/", "http://app");
+  const path = url.pathname;
+  if (path === "/items" && req.method === "POST") {
+    createItem(ctx, nextId, url, req, res);
+    return;
+  }
   if (req.method !== "GET" && req.method !== "HEAD") {
     sendJson(res, 405, { error: "method not allowed" });
     return;
@@ -44,7 +80,7 @@ function route(ctx: AppContext, req: IncomingMessage, res: ServerResponse): void
       return;
     }
     case "/version":
-      sendJson(res, 200, { ...ctx.stamp, port: ctx.port });
+      sendJson(res, 200, { ...ctx.stamp, port: ctx.port, pid: process.pid });
       return;
     default:
       sendJson(res, 404, { error: "not found" });
@@ -52,9 +88,10 @@ function route(ctx: AppContext, req: IncomingMessage, res: ServerResponse): void
 }
 
 /** The HTTP server with the keep-alive chain's timeouts applied; listening is the caller's job. */
-export function createAppServer(ctx: AppContext): Server {
-  const server = createServer((req, res) => route(ctx, req, res));
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
+export function createAppServer(ctx: AppContext, timeouts: Pick<AppTimeouts, "keepAliveTimeoutMs" | "headersTimeoutMs">): Server {
+  let itemsCreated = 0;
+  const server = createServer((req, res) => route(ctx, () => ++itemsCreated, req, res));
+  server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
+  server.headersTimeout = timeouts.headersTimeoutMs;
   return server;
 }

@@ -19,7 +19,8 @@ log() { printf '%s bootstrap[%s]: %s\n' "$(date -u +%FT%TZ)" "$STACK" "$*"; }
 log "installing packages"
 # With nodejs22 the only Node.js installed, alternatives' auto mode makes it `node` and `npm`.
 # unzip: the CodeDeploy agent unpacks revisions with it (its Ruby fallback is slower).
-dnf install -y -q nginx nodejs22 nodejs22-npm ruby wget unzip logrotate amazon-cloudwatch-agent
+# iproute (ss): the hooks find which pid holds an app port, and whether nginx has clients.
+dnf install -y -q nginx nodejs22 nodejs22-npm ruby wget unzip iproute logrotate amazon-cloudwatch-agent
 log "node $(node --version), npm $(npm --version)"
 
 log "creating the application user and directories"

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { appspecProblems } from "./appspec";
+import { hostBudget } from "../../runtime/budget";
+import { appspecProblems, budgetProblems } from "./appspec";
 import { reproducibleZip } from "./zip";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
@@ -43,7 +44,10 @@ export function stampText(stamp: VersionStamp): string {
 
 /** Lay the revision out in `stage`: appspec.yml at the root, app/, hooks/, runtime/, version.json. */
 function stageRevision(stage: string, stamp: VersionStamp): void {
-  execFileSync(join(REPO_ROOT, "node_modules", ".bin", "tsc"), ["-p", join(REPO_ROOT, "app", "tsconfig.json"), "--outDir", join(stage, "app")], { stdio: "inherit" });
+  const tsc = join(REPO_ROOT, "node_modules", ".bin", "tsc");
+  execFileSync(tsc, ["-p", join(REPO_ROOT, "app", "tsconfig.json"), "--outDir", join(stage, "app")], { stdio: "inherit" });
+  // The budget module runs on the host under plain node (ecosystem.config.js, the hooks).
+  execFileSync(tsc, ["-p", join(REPO_ROOT, "runtime", "tsconfig.json"), "--outDir", join(stage, "runtime")], { stdio: "inherit" });
   const manifest = readAppManifest();
   cpSync(join(REPO_ROOT, "app", "package.json"), join(stage, "app", "package.json"));
   if (Object.keys(manifest.dependencies ?? {}).length > 0) {
@@ -58,8 +62,7 @@ function stageRevision(stage: string, stamp: VersionStamp): void {
   for (const script of ["lib.sh", "application-stop.sh", "before-install.sh", "after-install.sh", "application-start.sh", "validate-service.sh"]) {
     cpSync(join(REPO_ROOT, "hooks", script), join(stage, "hooks", script));
   }
-  mkdirSync(join(stage, "runtime"));
-  for (const file of ["nginx-site.conf.template", "ecosystem.config.js"]) {
+  for (const file of ["nginx-site.conf.template", "ecosystem.config.js", "runtime.json"]) {
     cpSync(join(REPO_ROOT, "runtime", file), join(stage, "runtime", file));
   }
   writeFileSync(join(stage, "version.json"), stampText(stamp));
@@ -71,8 +74,12 @@ export async function buildBundle(options: BundleOptions): Promise<VersionStamp>
   const stage = mkdtempSync(join(tmpdir(), "bluegreen-bundle-"));
   try {
     stageRevision(stage, stamp);
-    const problems = appspecProblems(stage, readFileSync(join(stage, "appspec.yml"), "utf8"));
+    const appspec = readFileSync(join(stage, "appspec.yml"), "utf8");
+    const problems = appspecProblems(stage, appspec);
     if (problems.length > 0) throw new Error(`invalid revision:\n  ${problems.join("\n  ")}`);
+    // The budget as the bundle ships it, without this machine's environment.
+    const [misfit] = budgetProblems(appspec, hostBudget({}));
+    if (misfit) throw new Error(misfit);
     // Same commit, same bytes: every entry gets the commit's time (or SOURCE_DATE_EPOCH).
     const epoch = Number(process.env.SOURCE_DATE_EPOCH ?? git("show", "-s", "--format=%ct", "HEAD"));
     mkdirSync(resolve(options.outFile, ".."), { recursive: true });

@@ -4,10 +4,35 @@
 import { expect } from "chai";
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { request } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { appEnv, hostBudget } from "../../runtime/budget";
 import { freePort } from "../../scripts/sandbox";
+
+/** What PM2 passes: the port and the budget's timeouts, with a short stability window. */
+const pm2Env = (port: string): NodeJS.ProcessEnv => ({ ...process.env, ...appEnv(hostBudget({ BLUEGREEN_STABLE_SECONDS: "1" })), PORT: port });
+
+/** GET on a connection of its own, closed after the answer (nothing idle for the drain to wait for). */
+function getJson(port: number, path: string): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    request({ host: "127.0.0.1", port, path, agent: false }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    }).on("error", reject).end();
+  });
+}
+
+async function waitForListening(port: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const up = await getJson(port, "/health/deep").then(() => true, () => false);
+    if (up) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 describe("app: process entry point", function () {
   this.timeout(30_000);
@@ -25,15 +50,14 @@ describe("app: process entry point", function () {
   afterEach(() => child?.kill("SIGKILL"));
   after(() => rmSync(release, { recursive: true, force: true }));
 
-  it("tells PM2 it is ready once listening, serves the bundle's version, drains and exits 0 on SIGINT", async () => {
+  it("takes traffic only after its stability window, serves the bundle's version, drains and exits 0 on SIGINT", async () => {
     const port = await freePort();
-    child = fork(join(release, "app", "main.js"), [], { env: { ...process.env, PORT: String(port) }, stdio: "pipe" });
-    const [message] = await once(child, "message");
-    expect(message).to.equal("ready");
+    child = fork(join(release, "app", "main.js"), [], { env: pm2Env(String(port)), stdio: "pipe" });
+    expect(await waitForListening(port)).to.be.at.least(900);
 
-    const version = await (await fetch(`http://127.0.0.1:${port}/version`)).json();
-    expect(version).to.deep.equal({ version: "9.9.9-test", commit: "feedface", port });
-    expect((await fetch(`http://127.0.0.1:${port}/health/deep`)).status).to.equal(200);
+    const version = (await getJson(port, "/version")).body;
+    expect(version).to.deep.equal({ version: "9.9.9-test", commit: "feedface", port, pid: child.pid });
+    expect((await getJson(port, "/health/deep")).status).to.equal(200);
 
     child.kill("SIGINT");
     const [code] = await once(child, "exit");
@@ -41,7 +65,7 @@ describe("app: process entry point", function () {
   });
 
   it("refuses to start without a valid PORT", async () => {
-    child = fork(join(release, "app", "main.js"), [], { env: { ...process.env, PORT: "not-a-port" }, stdio: "pipe" });
+    child = fork(join(release, "app", "main.js"), [], { env: pm2Env("not-a-port"), stdio: "pipe" });
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = await once(child, "exit");

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appspecProblems, hookLocations, LIFECYCLE_EVENTS } from "../../scripts/bundle/appspec";
 import { buildBundle } from "../../scripts/bundle/build";
+import { appEnv, hostBudget } from "../../runtime/budget";
 import { unpackRevision } from "../../scripts/sandbox";
 
 describe("runtime: bundle", function () {
@@ -44,10 +45,29 @@ describe("runtime: bundle", function () {
       "hooks/lib.sh",
       "runtime/ecosystem.config.js",
       "runtime/nginx-site.conf.template",
+      "runtime/runtime.json",
+      "runtime/budget.js",
     ]);
     expect(names.filter((name) => name.endsWith(".ts"))).to.deep.equal([]);
     const stamp = JSON.parse(execFileSync("unzip", ["-p", first, "version.json"], { encoding: "utf8" }));
     expect(stamp).to.deep.equal({ version: "1.0.0-test", commit: "0123456789abcdef" });
+  });
+
+  it("ships the budget compiled for plain node: the hooks' values and PM2's process file derive from runtime.json", () => {
+    const dir = unpackRevision(first, join(work, "budget"));
+    const budget = hostBudget({});
+    const shell = execFileSync(process.execPath, [join(dir, "runtime", "budget.js"), "shell"], { encoding: "utf8", env: { PATH: process.env.PATH } });
+    expect(shell).to.contain(`BUDGET_DRAIN_SECONDS='${budget.settings.drainSeconds}'`);
+    const apps = JSON.parse(
+      execFileSync(process.execPath, ["-e", `console.log(JSON.stringify(require(${JSON.stringify(join(dir, "runtime", "ecosystem.config.js"))}).apps))`], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, BLUEGREEN_ROOT: "/srv/bg" },
+      }),
+    ) as { name: string; kill_timeout: number; min_uptime: number; merge_logs: boolean; wait_ready: boolean; env: Record<string, string> }[];
+    expect(apps.map((app) => app.name)).to.deep.equal(budget.settings.appPorts.map((port) => `bluegreen-${port}`));
+    expect(apps[0]).to.deep.include({ kill_timeout: budget.killTimeoutMs, min_uptime: budget.minUptimeMs, merge_logs: true });
+    expect(apps[0].wait_ready).to.equal(false);
+    expect(apps[0].env).to.deep.equal({ NODE_ENV: "production", PORT: String(budget.settings.appPorts[0]), ...appEnv(budget) });
   });
 
   it("unpacks to a revision whose appspec hooks all exist and are executable", () => {

@@ -4,63 +4,50 @@
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
-import { buildBundle } from "../../scripts/bundle/build";
-import { restampRevision, Sandbox, unpackRevision, type DeployResult } from "../../scripts/sandbox";
+import { once } from "node:events";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { Sandbox } from "../../scripts/sandbox";
+import { expectNoFailures, expectServing, outputOf, pm2Processes, sharedRevisions, underTraffic } from "./support";
 
-async function servedVersion(url: string): Promise<string> {
-  const res = await fetch(`${url}/version`, { signal: AbortSignal.timeout(2_000) });
-  return ((await res.json()) as { version: string }).version;
-}
-
-function pm2Processes(sandbox: Sandbox): { name: string; status: string; pid: number }[] {
-  const list = JSON.parse(execFileSync(sandbox.env.PM2_BIN ?? "pm2", ["jlist"], { env: sandbox.env, encoding: "utf8" })) as {
-    name: string;
-    pid: number;
-    pm2_env: { status: string };
-  }[];
-  return list.map((proc) => ({ name: proc.name, status: proc.pm2_env.status, pid: proc.pid }));
+/** One request on a raw keep-alive connection to nginx, then idle until `leave()`. */
+async function idleKeepAliveClient(port: number): Promise<{ leave: () => void; closedByNginx: () => boolean }> {
+  const socket = connect(port, "127.0.0.1");
+  let leaving = false;
+  let closedByNginx = false;
+  socket.on("end", () => (closedByNginx ||= !leaving));
+  socket.on("error", () => (closedByNginx ||= !leaving));
+  await once(socket, "connect");
+  socket.write("GET /health HTTP/1.1\r\nHost: bluegreen\r\n\r\n");
+  const [answer] = (await once(socket, "data")) as [Buffer];
+  expect(answer.toString()).to.match(/^HTTP\/1.1 200 OK/);
+  return {
+    leave: () => {
+      leaving = true;
+      socket.end();
+    },
+    closedByNginx: () => closedByNginx,
+  };
 }
 
 function releases(sandbox: Sandbox): string[] {
   return readdirSync(sandbox.releasesDir).filter((name) => !name.startsWith(".")).sort();
 }
 
-function outputOf(result: DeployResult): string {
-  return result.runs.map((run) => `--- ${run.event} (exit ${run.code})\n${run.output}`).join("\n");
-}
-
-/** Every process directly and the path through nginx serve `version`. */
-async function expectServing(sandbox: Sandbox, version: string): Promise<void> {
-  for (const port of sandbox.appPorts) expect(await servedVersion(`http://127.0.0.1:${port}`), `port ${port}`).to.equal(version);
-  expect(await servedVersion(sandbox.nginxUrl), "through nginx").to.equal(version);
-  expect(basename(readlinkSync(sandbox.currentLink))).to.equal(version);
-}
-
 describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
   this.timeout(120_000);
+  const { revision } = sharedRevisions();
   let sandbox: Sandbox;
-  let base: string;
-  let work: string;
-
-  const revision = (version: string): string => restampRevision(base, join(work, version), { version, commit: `commit-${version}` });
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), "bluegreen-revisions-"));
-    await buildBundle({ outFile: join(work, "revision.zip"), version: "base", commit: "test" });
-    base = unpackRevision(join(work, "revision.zip"), join(work, "base"));
-    sandbox = await Sandbox.create({ keepReleases: 1, readyTimeoutSeconds: 5 });
+    sandbox = await Sandbox.create({ appProcesses: 2, keepReleases: 1, readyTimeoutSeconds: 5, stableSeconds: 1, upstreamKeepaliveSeconds: 1, reloadQuietSeconds: 10 });
   });
 
-  after(() => {
-    sandbox?.stop();
-    if (work) rmSync(work, { recursive: true, force: true });
-  });
+  after(() => sandbox?.stop());
 
-  it("first install on a fresh host: starts 4 processes and nginx, serves the version", async () => {
-    const result = await sandbox.deploy(revision("v1"));
+  it("first install on a fresh host: starts the processes and nginx, serves the version", async () => {
+    const result = await sandbox.deploy(await revision("v1"));
     expect(result.ok, outputOf(result)).to.equal(true);
     expect(result.runs.map((run) => run.event)).to.deep.equal(["BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService"]);
     await expectServing(sandbox, "v1");
@@ -74,32 +61,8 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
     expect(sandbox.systemctlCalls).to.deep.equal(["start pm2-sandbox"]);
   });
 
-  it("upgrade: replaces every process without a failed request through nginx", async () => {
-    const pidsBefore = pm2Processes(sandbox).map((proc) => proc.pid);
-    let failed = 0;
-    let requests = 0;
-    let deploying = true;
-    const load = (async () => {
-      while (deploying) {
-        requests++;
-        const ok = await fetch(`${sandbox.nginxUrl}/`, { signal: AbortSignal.timeout(2_000) }).then((res) => res.ok, () => false);
-        if (!ok) failed++;
-      }
-    })();
-    const result = await sandbox.deploy(revision("v2"));
-    deploying = false;
-    await load;
-    expect(result.ok, outputOf(result)).to.equal(true);
-    expect(result.runs[0].event).to.equal("ApplicationStop");
-    await expectServing(sandbox, "v2");
-    const pidsAfter = pm2Processes(sandbox).map((proc) => proc.pid);
-    expect(pidsAfter.filter((pid) => pidsBefore.includes(pid))).to.deep.equal([]);
-    expect(requests).to.be.above(50);
-    expect(failed, `${failed} of ${requests} requests failed`).to.equal(0);
-  });
-
   it("a release whose nginx site fails nginx -t fails AfterInstall and changes nothing", async () => {
-    const broken = revision("v-bad-nginx");
+    const broken = await revision("v-bad-nginx");
     const template = join(broken, "runtime", "nginx-site.conf.template");
     writeFileSync(template, readFileSync(template, "utf8").replace("least_conn;", "least_conn;\n    no_such_directive on;"));
     const siteBefore = readFileSync(sandbox.env.BLUEGREEN_NGINX_SITE ?? "", "utf8");
@@ -110,46 +73,54 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
     expect(outputOf(result)).to.contain('unknown directive "no_such_directive"');
     expect(readFileSync(sandbox.env.BLUEGREEN_NGINX_SITE ?? "", "utf8")).to.equal(siteBefore);
     expect(releases(sandbox)).to.not.include("v-bad-nginx");
-    await expectServing(sandbox, "v2");
+    await expectServing(sandbox, "v1");
   });
 
-  it("a release whose app never becomes ready fails ApplicationStart and rolls back to the previous one", async () => {
-    const broken = revision("v-never-ready");
-    // Starts and stays alive but never listens nor tells PM2 it is ready.
-    writeFileSync(join(broken, "app", "main.js"), "setInterval(() => undefined, 1000);\n");
-
-    const result = await sandbox.deploy(broken);
-    expect(result.failedEvent, outputOf(result)).to.equal("ApplicationStart");
-    expect(outputOf(result)).to.match(/did not become ready on release v-never-ready; release v2 is serving again/);
-    await expectServing(sandbox, "v2");
-    expect(pm2Processes(sandbox).every((proc) => proc.status === "online")).to.equal(true);
-  });
-
-  it("ApplicationStart terminated mid-replacement (hook timeout) puts the previous release back on every process", async () => {
-    const next = revision("v-terminated");
+  it("ApplicationStart terminated mid-replacement (hook timeout) puts the previous release back on every process, losing no request", async () => {
+    const next = await revision("v-terminated");
     for (const event of ["BeforeInstall", "AfterInstall"] as const) {
       const run = await sandbox.runHook(next, event, "d-TERM");
       expect(run.code, run.output).to.equal(0);
     }
     const secondProcess = `bluegreen-${sandbox.appPorts[1]}`;
-    const run = await sandbox.runHook(next, "ApplicationStart", "d-TERM", new RegExp(`replacing ${secondProcess} with v-terminated`));
+    const { result: run, traffic } = await underTraffic(sandbox, () =>
+      sandbox.runHook(next, "ApplicationStart", "d-TERM", new RegExp(`replacing ${secondProcess} with v-terminated`)),
+    );
     expect(run.code, run.output).to.equal(1);
-    expect(run.output).to.match(/ApplicationStart was terminated .*; release v2 is serving again/);
-    await expectServing(sandbox, "v2");
+    expect(run.output).to.match(/ApplicationStart was terminated .*; release v1 is serving again/);
+    expectNoFailures(traffic);
+    await expectServing(sandbox, "v1");
     expect(pm2Processes(sandbox).every((proc) => proc.status === "online")).to.equal(true);
   });
 
-  it("successive upgrades prune old releases beyond the kept count", async () => {
-    const v3 = await sandbox.deploy(revision("v3"));
+  it("the next good release replaces every process with no failed read or write; successive upgrades prune old releases", async () => {
+    const pidsBefore = pm2Processes(sandbox).map((proc) => proc.pid);
+    const next = await revision("v3");
+    const { result: v3, traffic } = await underTraffic(sandbox, () => sandbox.deploy(next), 150);
     expect(v3.ok, outputOf(v3)).to.equal(true);
+    expect(v3.runs[0].event).to.equal("ApplicationStop");
+    expectNoFailures(traffic);
+    expect(traffic.samples.filter((sample) => sample.method === "POST").length, "writes sent").to.be.above(100);
+    expect(pm2Processes(sandbox).map((proc) => proc.pid).filter((pid) => pidsBefore.includes(pid))).to.deep.equal([]);
     expect(outputOf(v3)).to.contain("nginx site unchanged: no reload");
-    // v4 also changes the nginx site: applied with a reload.
-    const v4 = revision("v4");
+    expect(releases(sandbox)).to.deep.equal(["v-terminated", "v3"]);
+  });
+
+  it("a release that changes the nginx site reloads it only once no client is connected, so nginx never closes a client's connection", async () => {
+    // A client with an idle keep-alive connection, like the ALB after a verification: a reload
+    // now would have the old worker close it, and a request sent at that instant would be reset.
+    const client = await idleKeepAliveClient(sandbox.listenPort);
+    const v4 = await revision("v4");
     const template = join(v4, "runtime", "nginx-site.conf.template");
     writeFileSync(template, readFileSync(template, "utf8").replace("access_log off;", "access_log off;\n        add_header X-Site v4;"));
-    const result = await sandbox.deploy(v4);
+    // The client goes away a little after the hook starts waiting (the ALB's idle timeout would).
+    const result = await sandbox.deploy(v4, (event, output) => {
+      if (event === "ApplicationStart" && output.includes("client connection(s) to close before reloading")) setTimeout(() => client.leave(), 500);
+    });
     expect(result.ok, outputOf(result)).to.equal(true);
-    expect(outputOf(result)).to.contain("reloading nginx");
+    expect(client.closedByNginx(), "nginx closed the client's idle connection").to.equal(false);
+    const start = result.runs.find((run) => run.event === "ApplicationStart")?.output ?? "";
+    expect(start).to.match(/waiting up to 10s for nginx's [1-9]\d* client connection\(s\) to close before reloading[^]*reloading nginx \(no client connected\)/);
     expect((await fetch(`${sandbox.nginxUrl}/health`)).headers.get("x-site")).to.equal("v4");
     await expectServing(sandbox, "v4");
     expect(releases(sandbox)).to.deep.equal(["v3", "v4"]);
@@ -159,15 +130,28 @@ describe("runtime: CodeDeploy hooks on real nginx and PM2", function () {
     const port = sandbox.appPorts[0];
     execFileSync(sandbox.env.PM2_BIN ?? "pm2", ["stop", `bluegreen-${port}`], { env: sandbox.env, stdio: "ignore" });
     try {
-      const run = await sandbox.runHook(revision("v5"), "ValidateService", "d-VALIDATE");
+      const run = await sandbox.runHook(await revision("v5"), "ValidateService", "d-VALIDATE");
       expect(run.code, run.output).to.equal(1);
+      expect(run.output).to.contain(`process bluegreen-${port} is stopped in PM2`);
       expect(run.output).to.contain(`process bluegreen-${port} does not answer http://127.0.0.1:${port}/health/deep`);
       expect(run.output).to.contain(`process bluegreen-${port} serves version 'nothing', expected 'v5'`);
       expect(run.output).to.contain(`process bluegreen-${sandbox.appPorts[1]} serves version 'v4', expected 'v5'`);
       expect(run.output).to.contain("nginx -> app serves version 'v4', expected 'v5'");
-      expect(run.output).to.contain("release v5 is not healthy (6 problem(s) above)");
+      expect(run.output).to.contain("release v5 is not healthy (5 problem(s) above)");
     } finally {
       execFileSync(sandbox.env.PM2_BIN ?? "pm2", ["start", `bluegreen-${port}`], { env: sandbox.env, stdio: "ignore" });
     }
+  });
+
+  it("ValidateService fails when a process restarted after ApplicationStart proved it stable (a crash after ready)", async () => {
+    const port = sandbox.appPorts[1];
+    const before = pm2Processes(sandbox).find((proc) => proc.name === `bluegreen-${port}`);
+    execFileSync(sandbox.env.PM2_BIN ?? "pm2", ["restart", `bluegreen-${port}`], { env: sandbox.env, stdio: "ignore" });
+    const after = pm2Processes(sandbox).find((proc) => proc.name === `bluegreen-${port}`);
+    const run = await sandbox.runHook(await revision("v4"), "ValidateService", "d-VALIDATE");
+    expect(run.code, run.output).to.equal(1);
+    expect(run.output).to.contain(
+      `process bluegreen-${port} restarted since ApplicationStart proved it stable: pid ${before?.pid} -> ${after?.pid}, restarts ${before?.restarts} -> ${after?.restarts}`,
+    );
   });
 });
