@@ -18,8 +18,7 @@ scenario("capacity handoff: production moves only onto a fleet sized for it", { 
     await s.untilCapacity("blue", 4);
     expect(s.inService("green")).to.equal(1);
 
-    const deploy = await s.job("deploy", { version: "v2", behaviour: "ok" });
-    expect(exits(deploy), jobLog(deploy)).to.deep.equal([0, 0, 0, 0]);
+    await s.jobPasses("deploy", { version: "v2", behaviour: "ok" });
 
     const liveCapacity = s.inService("blue");
     const moves: { weights: Record<Color, number>; greenHealthy: number }[] = [];

@@ -170,11 +170,15 @@ export class Scenario {
    * job's shell does. `deploy:<stack>` uploads `spec` as the bundle; `switch:<stack>` moves traffic.
    */
   async job(kind: "deploy" | "switch", spec: RevisionSpec): Promise<CliResult[]> {
-    const results: CliResult[] = [];
-    for (const command of this.jobCommands(kind, spec)) {
-      const result = await command();
-      results.push(result);
-      if (result.code !== 0) break;
+    return runInOrder(this.jobCommands(kind, spec));
+  }
+
+  /** Runs a pipeline job that must succeed: the story stops, with the job's log, unless every command exits 0. */
+  async jobPasses(kind: "deploy" | "switch", spec: RevisionSpec): Promise<CliResult[]> {
+    const commands = this.jobCommands(kind, spec);
+    const results = await runInOrder(commands);
+    if (results.length !== commands.length || results.some((r) => r.code !== 0)) {
+      throw new Error(`${kind}:${this.stack} failed: exits ${exits(results).join(",")}\n${jobLog(results)}`);
     }
     return results;
   }
@@ -399,6 +403,17 @@ export class Scenario {
 }
 
 export const exits = (results: CliResult[]) => results.map((r) => r.code);
+
+/** Runs commands one after another, stopping at the first that fails, as a job's shell does. */
+async function runInOrder(commands: (() => Promise<CliResult>)[]): Promise<CliResult[]> {
+  const results: CliResult[] = [];
+  for (const command of commands) {
+    const result = await command();
+    results.push(result);
+    if (result.code !== 0) break;
+  }
+  return results;
+}
 
 /** What a job printed, for an assertion's message: each command, its exit code, its last lines. */
 export const jobLog = (results: CliResult[]) =>

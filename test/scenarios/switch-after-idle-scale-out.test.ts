@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { exits, jobLog, scenario } from "./scenario";
+import { scenario } from "./scenario";
 
 /**
  * Issue 8, "Why" 1 (switch): the verified idle color scales out before the switch; CodeDeploy
@@ -11,16 +11,14 @@ scenario("switch after the verified idle color scaled out", { stack: "production
     const s = get();
     await s.establish("blue");
     s.setLoad(60);
-    const deploy = await s.job("deploy", { version: "v2", behaviour: "ok" });
-    expect(exits(deploy), jobLog(deploy)).to.deep.equal([0, 0, 0, 0]);
+    await s.jobPasses("deploy", { version: "v2", behaviour: "ok" });
 
     s.scheduleSizes("green", "morning", 60_000, { minSize: 2, desiredCapacity: 2 });
     await s.untilCapacity("green", 2);
     const greenGroup = s.world.codedeploy.group(s.env.CODEDEPLOY_APPLICATION_NAME!, s.env.GREEN_DEPLOYMENT_GROUP!);
     expect(s.world.codedeploy.deployment(greenGroup.lastAttempted!).creator, "green's latest deployment").to.equal("autoscaling");
 
-    const switched = await s.job("switch", { version: "v2", behaviour: "ok" });
-    expect(exits(switched), jobLog(switched)).to.deep.equal([0, 0]);
+    await s.jobPasses("switch", { version: "v2", behaviour: "ok" });
     expect(s.weights()).to.deep.equal({ blue: 0, green: 100 });
     expect(s.versions("green").every((v) => v === "v2")).to.equal(true);
   });
