@@ -3,7 +3,7 @@
  * `bench:release` runs left in .bench/ (bluegreen.json and naive.json): per second of the
  * release phase, p99 latency (line) and failed requests (bars, stacked by method: reads GET,
  * writes POST), releases shaded. Run both with `--method mix` to compare reads and writes. Writes
- * under .bench/ unless told otherwise, so a small trial run never replaces the README's chart
+ * under .bench/ unless told otherwise, so a small trial run never replaces the chart in docs/runtime.md
  * (docs/release-benchmark.svg): that takes `--out docs/release-benchmark.svg`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -77,7 +77,7 @@ export const BENCH_CHART = command({
   invocation: "npm run bench:chart --",
   summary: "Draw the release benchmark chart (p99 latency and failed requests per second) from the series the last bench:release runs left in .bench/.",
   flags: {
-    out: outputFile("where to write the SVG; the README's chart is docs/release-benchmark.svg", { placeholder: "<svg>" }).default(
+    out: outputFile("where to write the SVG; the chart in docs/runtime.md is docs/release-benchmark.svg", { placeholder: "<svg>" }).default(
       resolve(BENCH_DIR, "release-benchmark.svg"),
       ".bench/release-benchmark.svg",
     ),

@@ -2,7 +2,7 @@
  * The instances: the instance security group, one launch template per color, and per color an
  * Auto Scaling group attached to that color's target group with a CPU target-tracking policy.
  *
- * What happens when a color's template changes (DESIGN.md decision 12, README "OS image update"):
+ * What happens when a color's template changes (DESIGN.md decision 12, docs/runbook.md "OS image update"):
  * the template gets a new version, that color's Auto Scaling group is pointed at it, and Auto
  * Scaling starts an instance refresh of that color only: new instances are launched first (CodeDeploy
  * installs the group's last successful revision on each before it goes InService), and old ones

@@ -29,7 +29,7 @@ export interface StackConfig {
     testListenerPort: number;
     testListenerCidrs: string[];
     instanceType: string;
-    /** The reviewed AMI both colors' launch templates use (README: OS image update). */
+    /** The reviewed AMI both colors' launch templates use (docs/runbook.md: OS image update). */
     amiId: string;
     /**
      * The color whose launch template `pulumi up` leaves exactly as AWS has it, so an instance
@@ -156,7 +156,7 @@ export function parseStackConfig(project: string, stack: string, raw: RawConfig)
         testListenerPort: reader.integer("testListenerPort", 8443, 1024, 65535)!,
         testListenerCidrs: reader.cidrList("testListenerCidrs"),
         instanceType: reader.string("instanceType", { pattern: INSTANCE_TYPE, allowed: "an EC2 instance type such as t3.small", fallback: "t3.small" })!,
-        amiId: reader.string("amiId", { pattern: AMI_ID, allowed: "an AMI id such as ami-0123456789abcdef0 (README: OS image update says how to find the current one)" })!,
+        amiId: reader.string("amiId", { pattern: AMI_ID, allowed: "an AMI id such as ami-0123456789abcdef0 (docs/runbook.md, OS image update, says how to find the current one)" })!,
         holdLaunchTemplate: reader.optionalOneOf("holdLaunchTemplate", COLORS),
         rootVolumeGiB: reader.integer("rootVolumeGiB", 20, 8, 1024)!,
         capacity: { min: min!, max: max!, desired: desired! },
@@ -338,7 +338,7 @@ class ConfigReader {
             if (!key.includes(":")) {
                 this.problems.push(`${key}: key without a namespace; expected ${CONFIG_NAMESPACE}:${key} (stack file keys need the ${CONFIG_NAMESPACE}: prefix, or a provider's such as aws:)`);
             } else if (key === `${CONFIG_NAMESPACE}:amiSsmParameter`) {
-                this.problems.push(`${key}: no longer read; expected ${CONFIG_NAMESPACE}:amiId, a reviewed AMI id (README: OS image update)`);
+                this.problems.push(`${key}: no longer read; expected ${CONFIG_NAMESPACE}:amiId, a reviewed AMI id (docs/runbook.md: OS image update)`);
             } else if (key.startsWith(`${CONFIG_NAMESPACE}:`) && !this.known.has(key)) {
                 const knownKeys = [...this.known].filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`)).sort();
                 this.problems.push(`${key}: unknown key; known keys are ${knownKeys.join(", ")}`);

@@ -52,7 +52,7 @@ export function guardLiveColor(args: LiveColorGuardArgs, parent: pulumi.Resource
                     throw new pulumi.ResourceError(
                         `${color} carries production traffic (weight ${weight} on the production listener) and this update changes its launch template, ` +
                             `which would replace its instances by an instance refresh. Hold it (${CONFIG_NAMESPACE}:holdLaunchTemplate: ${color}) and roll the change ` +
-                            `out to the idle color first: README runbook "OS image update".`,
+                            `out to the idle color first: docs/runbook.md "OS image update".`,
                         parent,
                         true,
                     );

@@ -83,7 +83,7 @@ export class LoadBalancing extends pulumi.ComponentResource {
                 {
                     // port, protocol, targetType and vpcId force a replacement: they are fixed here on
                     // purpose. A replaced target group would get a new ARN that the pipeline-owned
-                    // listener actions (ignored by Pulumi) never learn; see the README's procedure.
+                    // listener actions (ignored by Pulumi) never learn; see docs/infrastructure.md, "When a target group really must be replaced".
                     port: TRAFFIC_PORT,
                     protocol: "HTTP",
                     targetType: "instance",

