@@ -395,5 +395,5 @@ replace_process() {
     pm2_cli delete "$name" >/dev/null || return 1
   fi
   pm2_cli start "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
-  wait_process_stable "$port" "$version" $((SECONDS + BUDGET_READY_TIMEOUT_SECONDS + BUDGET_STABLE_SECONDS + 2))
+  wait_process_stable "$port" "$version" $((SECONDS + BUDGET_PROCESS_START_SECONDS))
 }
