@@ -72,6 +72,8 @@ command -v node >/dev/null || die "node is not on PATH ($PATH): the hooks need i
 budget_values="$(node "$BUNDLE_DIR/runtime/budget.js" shell)" || die "runtime settings of this revision are not usable (message above)"
 eval "$budget_values"
 read -r -a APP_PORTS <<<"$BLUEGREEN_APP_PORTS"
+# The variables that override the settings (BLUEGREEN_APP_PORTS among them, always set by now).
+read -r -a BUDGET_SETTINGS <<<"$BUDGET_SETTING_VARIABLES"
 
 # --- versions -------------------------------------------------------------------------------
 
@@ -134,17 +136,15 @@ as_app_user() {
 }
 
 # PM2 CLI as the app user at CPU niceness <n>, with what the ecosystem file reads from the
-# environment (the host's overrides of the budget's settings included).
+# environment: the app ports and the host's overrides of the budget's other settings.
 pm2_cli_at() {
-  local niceness="$1" overrides=() name
+  local niceness="$1" settings=() name
   shift
-  for name in BLUEGREEN_DRAIN_SECONDS BLUEGREEN_STABLE_SECONDS BLUEGREEN_READY_TIMEOUT \
-    BLUEGREEN_UPSTREAM_KEEPALIVE_SECONDS BLUEGREEN_RELOAD_QUIET_SECONDS; do
-    if [[ -n ${!name:-} ]]; then overrides+=("$name=${!name}"); fi
+  for name in "${BUDGET_SETTINGS[@]}"; do
+    if [[ -n ${!name:-} ]]; then settings+=("$name=${!name}"); fi
   done
   as_app_user nice -n "$niceness" env PATH="$PATH" PM2_HOME="$PM2_HOME" BLUEGREEN_ROOT="$BLUEGREEN_ROOT" \
-    BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" BLUEGREEN_APP_PORTS="$BLUEGREEN_APP_PORTS" "${overrides[@]}" \
-    "$PM2_BIN" "$@"
+    BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" "${settings[@]}" "$PM2_BIN" "$@"
 }
 
 # The release tooling yields the CPU to the processes serving traffic: on a small instance a

@@ -175,6 +175,8 @@ export function appEnv(budget: Budget): Record<string, string> {
 export function shellAssignments(budget: Budget): string {
   const { settings } = budget;
   const values: Record<string, string | number> = {
+    // The variables a host may override settings with, for the hooks to hand on to PM2.
+    BUDGET_SETTING_VARIABLES: Object.values(SETTING_ENV).join(" "),
     BLUEGREEN_APP_PORTS: settings.appPorts.join(" "),
     BUDGET_DRAIN_SECONDS: settings.drainSeconds,
     BUDGET_STABLE_SECONDS: settings.stableSeconds,
