@@ -296,9 +296,10 @@ pm2_table() {
     });'
 }
 
-# "<pid> <status> <restarts> <uptime seconds>" of PM2's process <name>; "0 missing 0 0" if none.
+# "<pid> <status> <restarts> <uptime seconds>" of process <name> in <table> (pm2_table's output);
+# "0 missing 0 0" if it has none.
 pm2_state() {
-  pm2_table | awk -v name="$1" '$1 == name { print $2, $3, $4, $5; found = 1 } END { if (!found) print "0 missing 0 0" }'
+  awk -v name="$1" '$1 == name { print $2, $3, $4, $5; found = 1 } END { if (!found) print "0 missing 0 0" }' <<<"$2"
 }
 
 # Pids listening on <port>, whoever they belong to (the hooks run as root).
@@ -353,7 +354,7 @@ wait_process_stable() {
   local port="$1" version="$2" deadline="$3" name url pid status restarts started=$SECONDS
   name="$(process_name "$port")"
   url="http://127.0.0.1:$port"
-  read -r pid status restarts _ < <(pm2_state "$name")
+  read -r pid status restarts _ < <(pm2_state "$name" "$(pm2_table)")
   if ((pid == 0)); then
     log "process $name is not running after its start (PM2 status $status)$(app_error_tail "$port")"
     return 1
@@ -389,8 +390,8 @@ replace_process() {
   table="$(pm2_table)"
   stop_untracked_listeners "$port" "$table"
   log "replacing $name with $version"
-  status="$(awk -v name="$name" '$1 == name { print $3 }' <<<"$table")"
-  if [[ -n $status ]]; then
+  read -r _ status _ _ < <(pm2_state "$name" "$table")
+  if [[ $status != missing ]]; then
     [[ $status == online ]] || log "$name is '$status' in PM2"
     pm2_cli delete "$name" >/dev/null || return 1
   fi
