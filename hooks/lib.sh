@@ -75,6 +75,16 @@ read -r -a APP_PORTS <<<"$BLUEGREEN_APP_PORTS"
 # The variables that override the settings (BLUEGREEN_APP_PORTS among them, always set by now).
 read -r -a BUDGET_SETTINGS <<<"$BUDGET_SETTING_VARIABLES"
 
+# Run <command> every 0.2 s until it succeeds (return 0) or <seconds> have passed (return 1).
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
+
 # --- versions -------------------------------------------------------------------------------
 
 # The "version" field of a version.json written by scripts/bundle.ts (one field per line).
@@ -228,21 +238,20 @@ nginx_client_connections() {
   ss -tnH state established "( sport = :$BLUEGREEN_LISTEN_PORT )" | wc -l
 }
 
+nginx_quiet() {
+  (($(nginx_client_connections) == 0))
+}
+
 # Wait (up to BUDGET_RELOAD_QUIET_SECONDS) until no client holds a connection to nginx. A reload
 # makes the old workers close their idle client keep-alive connections, and a client sending on
 # one at that instant sees a reset; with no client connection there is nothing to reset.
 # Returns non-zero if clients stayed connected throughout.
 wait_nginx_quiet() {
-  local deadline=$((SECONDS + BUDGET_RELOAD_QUIET_SECONDS)) open
+  local open
   open="$(nginx_client_connections)"
   ((open == 0)) && return 0
   log "waiting up to ${BUDGET_RELOAD_QUIET_SECONDS}s for nginx's $open client connection(s) to close before reloading"
-  while ((SECONDS < deadline)); do
-    sleep 0.2
-    open="$(nginx_client_connections)"
-    ((open == 0)) && return 0
-  done
-  return 1
+  wait_until "$BUDGET_RELOAD_QUIET_SECONDS" nginx_quiet
 }
 
 # Apply a site config that passes `nginx -t`: graceful reload (old workers finish their
@@ -307,18 +316,17 @@ port_listeners() {
   { ss -ltnpH "sport = :$1" || true; } | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true
 }
 
+pid_gone() {
+  ! kill -0 "$1" 2>/dev/null
+}
+
 # Stop <pid> as PM2 would: SIGTERM (the app drains), SIGKILL after <seconds>.
 stop_pid() {
-  local pid="$1" deadline=$((SECONDS + $2))
+  local pid="$1"
   kill -TERM "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "pid $pid still running after ${2}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      return 0
-    fi
-    sleep 0.2
-  done
+  wait_until "$2" pid_gone "$pid" && return 0
+  log "pid $pid still running after ${2}s: SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
 }
 
 # A process that holds <port> but that PM2 does not track (left behind by crash-looping
