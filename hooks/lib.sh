@@ -72,6 +72,18 @@ command -v node >/dev/null || die "node is not on PATH ($PATH): the hooks need i
 budget_values="$(node "$BUNDLE_DIR/runtime/budget.js" shell)" || die "runtime settings of this revision are not usable (message above)"
 eval "$budget_values"
 read -r -a APP_PORTS <<<"$BLUEGREEN_APP_PORTS"
+# The variables that override the settings (BLUEGREEN_APP_PORTS among them, always set by now).
+read -r -a BUDGET_SETTINGS <<<"$BUDGET_SETTING_VARIABLES"
+
+# Run <command> every 0.2 s until it succeeds (return 0) or <seconds> have passed (return 1).
+wait_until() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.2
+  done
+}
 
 # --- versions -------------------------------------------------------------------------------
 
@@ -134,17 +146,15 @@ as_app_user() {
 }
 
 # PM2 CLI as the app user at CPU niceness <n>, with what the ecosystem file reads from the
-# environment (the host's overrides of the budget's settings included).
+# environment: the app ports and the host's overrides of the budget's other settings.
 pm2_cli_at() {
-  local niceness="$1" overrides=() name
+  local niceness="$1" settings=() name
   shift
-  for name in BLUEGREEN_DRAIN_SECONDS BLUEGREEN_STABLE_SECONDS BLUEGREEN_READY_TIMEOUT \
-    BLUEGREEN_UPSTREAM_KEEPALIVE_SECONDS BLUEGREEN_RELOAD_QUIET_SECONDS; do
-    if [[ -n ${!name:-} ]]; then overrides+=("$name=${!name}"); fi
+  for name in "${BUDGET_SETTINGS[@]}"; do
+    if [[ -n ${!name:-} ]]; then settings+=("$name=${!name}"); fi
   done
   as_app_user nice -n "$niceness" env PATH="$PATH" PM2_HOME="$PM2_HOME" BLUEGREEN_ROOT="$BLUEGREEN_ROOT" \
-    BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" BLUEGREEN_APP_PORTS="$BLUEGREEN_APP_PORTS" "${overrides[@]}" \
-    "$PM2_BIN" "$@"
+    BLUEGREEN_LOG_DIR="$BLUEGREEN_LOG_DIR" "${settings[@]}" "$PM2_BIN" "$@"
 }
 
 # The release tooling yields the CPU to the processes serving traffic: on a small instance a
@@ -228,21 +238,20 @@ nginx_client_connections() {
   ss -tnH state established "( sport = :$BLUEGREEN_LISTEN_PORT )" | wc -l
 }
 
+nginx_quiet() {
+  (($(nginx_client_connections) == 0))
+}
+
 # Wait (up to BUDGET_RELOAD_QUIET_SECONDS) until no client holds a connection to nginx. A reload
 # makes the old workers close their idle client keep-alive connections, and a client sending on
 # one at that instant sees a reset; with no client connection there is nothing to reset.
 # Returns non-zero if clients stayed connected throughout.
 wait_nginx_quiet() {
-  local deadline=$((SECONDS + BUDGET_RELOAD_QUIET_SECONDS)) open
+  local open
   open="$(nginx_client_connections)"
   ((open == 0)) && return 0
   log "waiting up to ${BUDGET_RELOAD_QUIET_SECONDS}s for nginx's $open client connection(s) to close before reloading"
-  while ((SECONDS < deadline)); do
-    sleep 0.2
-    open="$(nginx_client_connections)"
-    ((open == 0)) && return 0
-  done
-  return 1
+  wait_until "$BUDGET_RELOAD_QUIET_SECONDS" nginx_quiet
 }
 
 # Apply a site config that passes `nginx -t`: graceful reload (old workers finish their
@@ -296,9 +305,10 @@ pm2_table() {
     });'
 }
 
-# "<pid> <status> <restarts> <uptime seconds>" of PM2's process <name>; "0 missing 0 0" if none.
+# "<pid> <status> <restarts> <uptime seconds>" of process <name> in <table> (pm2_table's output);
+# "0 missing 0 0" if it has none.
 pm2_state() {
-  pm2_table | awk -v name="$1" '$1 == name { print $2, $3, $4, $5; found = 1 } END { if (!found) print "0 missing 0 0" }'
+  awk -v name="$1" '$1 == name { print $2, $3, $4, $5; found = 1 } END { if (!found) print "0 missing 0 0" }' <<<"$2"
 }
 
 # Pids listening on <port>, whoever they belong to (the hooks run as root).
@@ -306,18 +316,17 @@ port_listeners() {
   { ss -ltnpH "sport = :$1" || true; } | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u || true
 }
 
+pid_gone() {
+  ! kill -0 "$1" 2>/dev/null
+}
+
 # Stop <pid> as PM2 would: SIGTERM (the app drains), SIGKILL after <seconds>.
 stop_pid() {
-  local pid="$1" deadline=$((SECONDS + $2))
+  local pid="$1"
   kill -TERM "$pid" 2>/dev/null || return 0
-  while kill -0 "$pid" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "pid $pid still running after ${2}s: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      return 0
-    fi
-    sleep 0.2
-  done
+  wait_until "$2" pid_gone "$pid" && return 0
+  log "pid $pid still running after ${2}s: SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
 }
 
 # A process that holds <port> but that PM2 does not track (left behind by crash-looping
@@ -353,7 +362,7 @@ wait_process_stable() {
   local port="$1" version="$2" deadline="$3" name url pid status restarts started=$SECONDS
   name="$(process_name "$port")"
   url="http://127.0.0.1:$port"
-  read -r pid status restarts _ < <(pm2_state "$name")
+  read -r pid status restarts _ < <(pm2_state "$name" "$(pm2_table)")
   if ((pid == 0)); then
     log "process $name is not running after its start (PM2 status $status)$(app_error_tail "$port")"
     return 1
@@ -389,11 +398,11 @@ replace_process() {
   table="$(pm2_table)"
   stop_untracked_listeners "$port" "$table"
   log "replacing $name with $version"
-  status="$(awk -v name="$name" '$1 == name { print $3 }' <<<"$table")"
-  if [[ -n $status ]]; then
+  read -r _ status _ _ < <(pm2_state "$name" "$table")
+  if [[ $status != missing ]]; then
     [[ $status == online ]] || log "$name is '$status' in PM2"
     pm2_cli delete "$name" >/dev/null || return 1
   fi
   pm2_cli start "$CURRENT_LINK/runtime/ecosystem.config.js" --only "$name" >/dev/null || return 1
-  wait_process_stable "$port" "$version" $((SECONDS + BUDGET_READY_TIMEOUT_SECONDS + BUDGET_STABLE_SECONDS + 2))
+  wait_process_stable "$port" "$version" $((SECONDS + BUDGET_PROCESS_START_SECONDS))
 }

@@ -26,7 +26,7 @@ expect_version() {
 expect_stable() {
   local port="$1" name pid status restarts uptime proven_pid proven_restarts listener
   name="$(process_name "$port")"
-  read -r pid status restarts uptime < <(grep "^$name " <<<"$table" | cut -d' ' -f2- || echo "0 missing 0 0")
+  read -r pid status restarts uptime < <(pm2_state "$name" "$table")
   read -r proven_pid proven_restarts 2>/dev/null <"$STATE_DIR/$port" || proven_pid="none"
   if [[ $status != online ]]; then
     problems+=("process $name is $status in PM2 (restarts: $restarts)")

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import type { StackConfig } from "./config";
-import { COLORS, type Color, stackPrefix, stackTags } from "./naming";
+import { COLORS, type Color, perColor, stackPrefix, stackTags } from "./naming";
 
 export class LogGroups extends pulumi.ComponentResource {
     readonly app: aws.cloudwatch.LogGroup;
@@ -49,8 +49,6 @@ export interface RollbackAlarmsArgs {
  * names the color an alarm belongs to; release/aws/alarms.ts).
  */
 export class RollbackAlarms extends pulumi.ComponentResource {
-    /** Every per-color alarm, deployment and fleet-state. */
-    readonly byColor: Record<Color, aws.cloudwatch.MetricAlarm[]>;
     /** The alarms each color's deployment group carries. */
     readonly deploymentAlarms: Record<Color, aws.cloudwatch.MetricAlarm[]>;
     readonly loadBalancer5xx: aws.cloudwatch.MetricAlarm;
@@ -74,21 +72,21 @@ export class RollbackAlarms extends pulumi.ComponentResource {
                 { parent: this },
             );
 
-        this.byColor = {} as Record<Color, aws.cloudwatch.MetricAlarm[]>;
-        this.deploymentAlarms = {} as Record<Color, aws.cloudwatch.MetricAlarm[]>;
-        for (const color of COLORS) {
-            const dimensions = { LoadBalancer: args.loadBalancerArnSuffix, TargetGroup: args.targetGroupArnSuffixes[color] };
-            const metric = (metricName: string, stat: string) => ({ metric: { namespace: "AWS/ApplicationELB", metricName, dimensions, period: 60, stat } });
-            const target5xxRate = alarm(
+        const dimensions = (color: Color) => ({ LoadBalancer: args.loadBalancerArnSuffix, TargetGroup: args.targetGroupArnSuffixes[color] });
+        const metric = (color: Color, metricName: string, stat: string) => ({
+            metric: { namespace: "AWS/ApplicationELB", metricName, dimensions: dimensions(color), period: 60, stat },
+        });
+        this.deploymentAlarms = perColor((color) => [
+            alarm(
                 `${color}-target-5xx-rate`,
                 `${color}: more than ${cfg.alarms.target5xxPercent}% of requests answered 5xx by the targets while they answer within ${cfg.alarms.p99LatencySeconds}s (p99)`,
                 {
                     comparisonOperator: "GreaterThanThreshold",
                     threshold: cfg.alarms.target5xxPercent,
                     metricQueries: [
-                        { id: "errors", ...metric("HTTPCode_Target_5XX_Count", "Sum"), returnData: false },
-                        { id: "requests", ...metric("RequestCount", "Sum"), returnData: false },
-                        { id: "latency", ...metric("TargetResponseTime", "p99"), returnData: false },
+                        { id: "errors", ...metric(color, "HTTPCode_Target_5XX_Count", "Sum"), returnData: false },
+                        { id: "requests", ...metric(color, "RequestCount", "Sum"), returnData: false },
+                        { id: "latency", ...metric(color, "TargetResponseTime", "p99"), returnData: false },
                         // No requests, no datapoint: missing data, notBreaching. A minute whose p99 is
                         // over the latency bound counts as 0: an overloaded fleet's timeouts (nginx
                         // answers 504 after proxy_read_timeout) are load, which the p99 alarm reports
@@ -102,28 +100,26 @@ export class RollbackAlarms extends pulumi.ComponentResource {
                         },
                     ],
                 },
-            );
-            this.deploymentAlarms[color] = [target5xxRate];
-            this.byColor[color] = [
-                target5xxRate,
-                alarm(`${color}-unhealthy-hosts`, `${color}: at least one target failing the /health/deep check`, {
-                    ...singleMetric,
-                    metricName: "UnHealthyHostCount",
-                    statistic: "Maximum",
-                    dimensions,
-                    comparisonOperator: "GreaterThanOrEqualToThreshold",
-                    threshold: 1,
-                }),
-                alarm(`${color}-p99-latency`, `${color}: p99 target response time above ${cfg.alarms.p99LatencySeconds}s`, {
-                    ...singleMetric,
-                    metricName: "TargetResponseTime",
-                    extendedStatistic: "p99",
-                    dimensions,
-                    comparisonOperator: "GreaterThanThreshold",
-                    threshold: cfg.alarms.p99LatencySeconds,
-                }),
-            ];
-        }
+            ),
+        ]);
+        const fleetStateAlarms = perColor((color) => [
+            alarm(`${color}-unhealthy-hosts`, `${color}: at least one target failing the /health/deep check`, {
+                ...singleMetric,
+                metricName: "UnHealthyHostCount",
+                statistic: "Maximum",
+                dimensions: dimensions(color),
+                comparisonOperator: "GreaterThanOrEqualToThreshold",
+                threshold: 1,
+            }),
+            alarm(`${color}-p99-latency`, `${color}: p99 target response time above ${cfg.alarms.p99LatencySeconds}s`, {
+                ...singleMetric,
+                metricName: "TargetResponseTime",
+                extendedStatistic: "p99",
+                dimensions: dimensions(color),
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: cfg.alarms.p99LatencySeconds,
+            }),
+        ]);
         this.loadBalancer5xx = alarm("alb-5xx", "the ALB itself answered 5xx (no healthy target, or targets unreachable)", {
             ...singleMetric,
             metricName: "HTTPCode_ELB_5XX_Count",
@@ -132,7 +128,7 @@ export class RollbackAlarms extends pulumi.ComponentResource {
             comparisonOperator: "GreaterThanThreshold",
             threshold: 5,
         });
-        this.all = [...COLORS.flatMap((c) => this.byColor[c]), this.loadBalancer5xx];
+        this.all = [...COLORS.flatMap((c) => [...this.deploymentAlarms[c], ...fleetStateAlarms[c]]), this.loadBalancer5xx];
         this.registerOutputs({});
     }
 }

@@ -77,6 +77,8 @@ export interface Budget {
   proxyTimeoutSeconds: number;
   /** nginx client keepalive_timeout: above the ALB's idle timeout (decision 6). */
   clientKeepaliveSeconds: number;
+  /** Hooks: how long a started process may take to be ready and then stable (wait_process_stable). */
+  processStartSeconds: number;
   /** Hooks: the most one process replacement may take (drain and stop, start, ready, stable). */
   processBoundSeconds: number;
   /** Hooks: stopping a process PM2 does not track (SIGTERM, its drain, then SIGKILL). */
@@ -132,9 +134,10 @@ export function deriveBudget(settings: RuntimeSettings): Budget {
   const appDrainBoundMs = (drainSeconds + upstreamKeepaliveSeconds + LINK_MARGIN_SECONDS) * 1000;
   const killTimeoutMs = appDrainBoundMs + LINK_MARGIN_SECONDS * 1000;
   const killTimeoutSeconds = killTimeoutMs / 1000;
+  const processStartSeconds = readyTimeoutSeconds + stableSeconds + LINK_MARGIN_SECONDS;
   // Stop the old process (up to its kill_timeout), start the new one, wait for it to be ready
   // and then stable, with slack for the PM2 CLI calls (each a Node start-up, niced).
-  const processBoundSeconds = killTimeoutSeconds + readyTimeoutSeconds + stableSeconds + 5;
+  const processBoundSeconds = killTimeoutSeconds + processStartSeconds + 3;
   const processes = settings.appPorts.length;
   return {
     settings,
@@ -145,6 +148,7 @@ export function deriveBudget(settings: RuntimeSettings): Budget {
     minUptimeMs: stableSeconds * 1000,
     proxyTimeoutSeconds: drainSeconds,
     clientKeepaliveSeconds: ALB_IDLE_TIMEOUT_SECONDS + 15,
+    processStartSeconds,
     processBoundSeconds,
     orphanStopSeconds: killTimeoutSeconds,
     hookSeconds: {
@@ -171,6 +175,8 @@ export function appEnv(budget: Budget): Record<string, string> {
 export function shellAssignments(budget: Budget): string {
   const { settings } = budget;
   const values: Record<string, string | number> = {
+    // The variables a host may override settings with, for the hooks to hand on to PM2.
+    BUDGET_SETTING_VARIABLES: Object.values(SETTING_ENV).join(" "),
     BLUEGREEN_APP_PORTS: settings.appPorts.join(" "),
     BUDGET_DRAIN_SECONDS: settings.drainSeconds,
     BUDGET_STABLE_SECONDS: settings.stableSeconds,
@@ -179,7 +185,7 @@ export function shellAssignments(budget: Budget): string {
     BUDGET_UPSTREAM_KEEPALIVE_SECONDS: settings.upstreamKeepaliveSeconds,
     BUDGET_CLIENT_KEEPALIVE_SECONDS: budget.clientKeepaliveSeconds,
     BUDGET_PROXY_TIMEOUT_SECONDS: budget.proxyTimeoutSeconds,
-    BUDGET_PROCESS_BOUND_SECONDS: budget.processBoundSeconds,
+    BUDGET_PROCESS_START_SECONDS: budget.processStartSeconds,
     BUDGET_ORPHAN_STOP_SECONDS: budget.orphanStopSeconds,
   };
   return Object.entries(values).map(([name, value]) => `${name}='${value}'`).join("\n") + "\n";

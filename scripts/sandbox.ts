@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stampText, type VersionStamp } from "./bundle/build";
 import { LIFECYCLE_EVENTS, type LifecycleEvent } from "./bundle/appspec";
+import { SETTING_ENV } from "../runtime/budget";
 
 const HOOK_SCRIPTS: Record<LifecycleEvent, string> = {
   ApplicationStop: "application-stop.sh",
@@ -48,13 +49,8 @@ export interface SandboxOptions {
   reloadQuietSeconds?: number;
 }
 
-/** Environment names of the timing settings (runtime/budget.ts reads the same names). */
-const TIMING_ENV: Record<string, keyof SandboxOptions> = {
-  BLUEGREEN_STABLE_SECONDS: "stableSeconds",
-  BLUEGREEN_DRAIN_SECONDS: "drainSeconds",
-  BLUEGREEN_UPSTREAM_KEEPALIVE_SECONDS: "upstreamKeepaliveSeconds",
-  BLUEGREEN_RELOAD_QUIET_SECONDS: "reloadQuietSeconds",
-};
+/** The timing settings a sandbox may override, each through its variable (runtime/budget.ts SETTING_ENV). */
+const TIMING_SETTINGS = ["readyTimeoutSeconds", "stableSeconds", "drainSeconds", "upstreamKeepaliveSeconds", "reloadQuietSeconds"] as const;
 
 /** A port nothing listens on right now (the OS picks it), so suites can run side by side. */
 export async function freePort(): Promise<number> {
@@ -141,12 +137,11 @@ export class Sandbox {
       BLUEGREEN_NGINX_PID: join(nginxPrefix, "nginx.pid"),
       BLUEGREEN_NGINX_SERVICE: "",
       BLUEGREEN_KEEP_RELEASES: String(options.keepReleases),
-      BLUEGREEN_READY_TIMEOUT: String(options.readyTimeoutSeconds),
     };
-    for (const [name, option] of Object.entries(TIMING_ENV)) {
-      const value = options[option];
-      if (value === undefined) delete this.env[name];
-      else this.env[name] = String(value);
+    for (const setting of TIMING_SETTINGS) {
+      const value = options[setting];
+      if (value === undefined) delete this.env[SETTING_ENV[setting]];
+      else this.env[SETTING_ENV[setting]] = String(value);
     }
   }
 

@@ -32,8 +32,8 @@ const MAX_DELAY_MS = 120_000;
  * the drain budget with. Writes are what nginx never retries once sent, so they show whether a
  * release loses requests.
  */
-function createItem(ctx: AppContext, nextId: () => number, url: URL, req: IncomingMessage, res: ServerResponse): void {
-  const delayMs = Number(url.searchParams.get("delayMs") ?? 0);
+function createItem(ctx: AppContext, nextId: () => number, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
+  const delayMs = Number(query.get("delayMs") ?? 0);
   if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS) {
     sendJson(res, 400, { error: `delayMs must be an integer from 0 to ${MAX_DELAY_MS}` });
     return;
@@ -56,10 +56,13 @@ function route(ctx: AppContext, nextId: () => number, req: IncomingMessage, res:
   // While draining, ask every client (nginx) to drop the connection after this response, so
   // nginx stops using it and no later request goes to a process about to exit.
   if (ctx.readiness.isShuttingDown) res.setHeader("connection", "close");
-  const url = new URL(req.url ?? "/", "http://app");
-  const path = url.pathname;
+  // The request target is split, never parsed as a URL: parsing costs every request, and a
+  // target such as `//[` (an unterminated IPv6 host to the URL parser) would throw and end the process.
+  const target = req.url ?? "/";
+  const queryAt = target.indexOf("?");
+  const path = queryAt < 0 ? target : target.slice(0, queryAt);
   if (path === "/items" && req.method === "POST") {
-    createItem(ctx, nextId, url, req, res);
+    createItem(ctx, nextId, new URLSearchParams(queryAt < 0 ? "" : target.slice(queryAt + 1)), req, res);
     return;
   }
   if (req.method !== "GET" && req.method !== "HEAD") {
@@ -90,7 +93,8 @@ function route(ctx: AppContext, nextId: () => number, req: IncomingMessage, res:
 /** The HTTP server with the keep-alive chain's timeouts applied; listening is the caller's job. */
 export function createAppServer(ctx: AppContext, timeouts: Pick<AppTimeouts, "keepAliveTimeoutMs" | "headersTimeoutMs">): Server {
   let itemsCreated = 0;
-  const server = createServer((req, res) => route(ctx, () => ++itemsCreated, req, res));
+  const nextId = (): number => ++itemsCreated;
+  const server = createServer((req, res) => route(ctx, nextId, req, res));
   server.keepAliveTimeout = timeouts.keepAliveTimeoutMs;
   server.headersTimeout = timeouts.headersTimeoutMs;
   return server;

@@ -131,6 +131,13 @@ describe("app: routes", () => {
     });
     expect(status).to.equal(405);
   });
+
+  it("answers a request target that is no valid URL with 404 and keeps serving", async () => {
+    // `//[` reads as a URL with an unterminated IPv6 host: a client must not be able to crash a process.
+    expect((await get(port, "//[")).status).to.equal(404);
+    expect((await send(port, "POST", "//[?delayMs=0", "x")).status).to.equal(405);
+    expect((await get(port, "/version")).status).to.equal(200);
+  });
 });
 
 describe("app: graceful shutdown", () => {

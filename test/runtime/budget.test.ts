@@ -30,6 +30,9 @@ describe("runtime: drain budget", () => {
     expect(budget.killTimeoutMs).to.be.above(budget.appDrainBoundMs);
     expect(budget.minUptimeMs).to.equal(settings.stableSeconds * 1000);
     expect(budget.processBoundSeconds).to.be.at.least(budget.killTimeoutMs / 1000 + settings.readyTimeoutSeconds + settings.stableSeconds);
+    // The hooks' wait for a new process fits inside one replacement, after the old one's stop.
+    expect(budget.processStartSeconds).to.be.above(settings.readyTimeoutSeconds + settings.stableSeconds);
+    expect(budget.processBoundSeconds).to.be.above(budget.killTimeoutMs / 1000 + budget.processStartSeconds);
 
     const longer = deriveBudget({ ...settings, drainSeconds: 45 });
     expect(longer.killTimeoutMs - budget.killTimeoutMs).to.equal(15_000);
@@ -61,9 +64,9 @@ describe("runtime: drain budget", () => {
 
   it("runs under plain node for the hooks: NAME='value' lines, --help, and a bad setting in one line with exit 2", () => {
     // As a script (the bundle ships it compiled: see the bundle suite).
-    const out = execFileSync(join(repo, "node_modules", ".bin", "tsx"), [join(repo, "runtime", "budget.ts"), "shell"], { encoding: "utf8", env: { ...process.env, BLUEGREEN_DRAIN_SECONDS: "20" } });
+    const out = execFileSync(join(repo, "node_modules", ".bin", "tsx"), [join(repo, "runtime", "budget.ts"), "shell"], { encoding: "utf8", env: { ...process.env, BLUEGREEN_DRAIN_SECONDS: "20", BLUEGREEN_READY_TIMEOUT: "12" } });
     expect(out).to.contain("BUDGET_DRAIN_SECONDS='20'\n");
-    expect(out).to.contain(`BUDGET_PROCESS_BOUND_SECONDS='${deriveBudget({ ...budget.settings, drainSeconds: 20 }).processBoundSeconds}'\n`);
+    expect(out).to.contain(`BUDGET_PROCESS_START_SECONDS='${deriveBudget({ ...budget.settings, drainSeconds: 20, readyTimeoutSeconds: 12 }).processStartSeconds}'\n`);
     expect(out).to.match(/^BLUEGREEN_APP_PORTS='3001 3002 3003 3004'$/m);
     const help = spawnSync(join(repo, "node_modules", ".bin", "tsx"), [join(repo, "runtime", "budget.ts"), "--help"], { encoding: "utf8" });
     expect(help.status).to.equal(0);
