@@ -154,27 +154,24 @@ function provider(r: SourceResource) {
     return p;
 }
 
-function analyzeRequest(r: SourceResource) {
-    const req = new analyzerProto.AnalyzeRequest();
-    req.setType(r.type);
-    req.setUrn(r.urn);
-    req.setName(r.name ?? nameFromUrn(r.urn));
-    req.setProperties(new JsonStruct(wire(r.inputs)));
-    req.setOptions(options(r));
+/** What `analyze`'s request and `analyzeStack`'s resources both carry: the resource with the given properties. */
+function describeResource(m: any, r: SourceResource, properties: Record<string, unknown>): any {
+    m.setType(r.type);
+    m.setUrn(r.urn);
+    m.setName(r.name ?? nameFromUrn(r.urn));
+    m.setProperties(new JsonStruct(wire(properties)));
+    m.setOptions(options(r));
     const p = provider(r);
-    if (p) req.setProvider(p);
-    return req;
+    if (p) m.setProvider(p);
+    return m;
+}
+
+function analyzeRequest(r: SourceResource) {
+    return describeResource(new analyzerProto.AnalyzeRequest(), r, r.inputs);
 }
 
 function stackResource(r: SourceResource) {
-    const res = new analyzerProto.AnalyzerResource();
-    res.setType(r.type);
-    res.setUrn(r.urn);
-    res.setName(r.name ?? nameFromUrn(r.urn));
-    res.setProperties(new JsonStruct(wire(r.outputs ?? r.inputs)));
-    res.setOptions(options(r));
-    const p = provider(r);
-    if (p) res.setProvider(p);
+    const res = describeResource(new analyzerProto.AnalyzerResource(), r, r.outputs ?? r.inputs);
     if (r.parent) res.setParent(r.parent);
     res.setDependenciesList(r.dependencies ?? []);
     const deps = res.getPropertydependenciesMap();
