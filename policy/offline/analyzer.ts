@@ -24,11 +24,9 @@ import { findSecretNeeded } from "./secrets";
 const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 const protoutil = require("@pulumi/policy/protoutil") as { mapEnforcementLevel(level: string): number; convertEnforcementLevel(level: number): string };
-const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: string };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The sentinel the engine sends for a value not known until the update (any type). */
-export const UNKNOWN = proxy.unknownStringValue;
+export { UNKNOWN } from "../lib/unknowns";
 
 /** One resource as a stack export or the mocked program describes it. */
 export interface SourceResource {
