@@ -50,7 +50,7 @@ export function statementsOf(located: LocatedDocument, report: (message: string)
     }
 }
 
-export type StatementCheck<C> = (s: Statement, located: LocatedDocument, config: C) => string[] | Promise<string[]>;
+export type StatementCheck<C> = (s: Statement, config: C) => string[] | Promise<string[]>;
 
 /** A policy over every statement of every document of the given kinds; each returned string is one violation. */
 export function statementPolicy<C = Record<string, never>>(meta: PolicyMeta, kinds: readonly DocumentKind[], check: StatementCheck<C>) {
@@ -58,7 +58,7 @@ export function statementPolicy<C = Record<string, never>>(meta: PolicyMeta, kin
         for (const located of documentsOf(args.type, props)) {
             if (!kinds.includes(located.kind)) continue;
             for (const s of statementsOf(located, report)) {
-                for (const problem of await check(s, located, config)) report(`${located.where} ${describeStatement(s)}: ${problem}`);
+                for (const problem of await check(s, config)) report(`${located.where} ${describeStatement(s)}: ${problem}`);
             }
         }
     });
