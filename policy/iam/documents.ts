@@ -4,10 +4,12 @@
  * bucket) and the resource policies of queues, topics, KMS keys, secrets and repositories — and
  * a builder for policies that judge every statement of such documents.
  */
-import type { ReportViolation } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { describeStatement, DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
 import { type PolicyMeta, resourcePolicy } from "../lib/spec";
+import { label } from "../lib/stack";
 import { TYPES } from "../lib/types";
+import type { Unknowns } from "../lib/unknowns";
 
 export type DocumentKind = "identity" | "trust" | "bucket" | "resource";
 
@@ -47,6 +49,28 @@ export function statementsOf(located: LocatedDocument, report: (message: string)
         if (!(e instanceof DocumentError)) throw e;
         report(`${located.where}: cannot be checked because ${e.message}.`);
         return [];
+    }
+}
+
+export interface StackStatement {
+    resource: PolicyResource;
+    statement: Statement;
+    /** `<type> (<name>) <property> Statement[i]`: where a stack policy's finding points. */
+    at: string;
+}
+
+/**
+ * For stack policies: every statement of the documents of `kinds` the stack's resources carry. A
+ * resource or document whose read is unknown during preview is skipped and the read kept in
+ * `unknowns` (the policy rethrows it at the end); a document that cannot be read is reported.
+ */
+export function* stackStatements(resources: readonly PolicyResource[], kinds: readonly DocumentKind[], unknowns: Unknowns, report: ReportViolation): Generator<StackStatement> {
+    for (const resource of resources) {
+        const docs = unknowns.attempt(() => documentsOf(resource.type, resource.props).filter((d) => kinds.includes(d.kind))) ?? [];
+        for (const located of docs) {
+            const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(resource)} ${m}`, resource.urn))) ?? [];
+            for (const statement of statements) yield { resource, statement, at: `${label(resource)} ${located.where} ${describeStatement(statement)}` };
+        }
     }
 }
 
