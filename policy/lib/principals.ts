@@ -25,7 +25,7 @@ export function principalAccount(principal: string): string | undefined {
 }
 
 /** Whether a statement names everyone: `*`, `{"AWS": "*"}` or a wildcard AWS principal (`arn:aws:iam::*:root`). */
-export function namesEveryone(s: Statement): boolean {
+function namesEveryone(s: Statement): boolean {
     const p = s.principals;
     return p !== undefined && ("*" in p || (p.aws ?? []).some((v) => v.includes("*") || v.includes("?")));
 }
@@ -43,7 +43,7 @@ const ACCOUNT_KEYS = { principal: ["aws:principalaccount", "aws:principalarn"], 
  * every value is, or is an ARN in, an account of this stack (a wildcard after the account is fine:
  * `arn:aws:cloudfront::<this account>:distribution/*`).
  */
-export function narrowedToOwnAccount(s: Statement, scope: StackScope, which: keyof typeof ACCOUNT_KEYS): boolean {
+function narrowedToOwnAccount(s: Statement, scope: StackScope, which: keyof typeof ACCOUNT_KEYS): boolean {
     return conditionTests(s).some((t) => {
         if (!ACCOUNT_KEYS[which].includes(t.key) || !restrictsTo(t)) return false;
         return t.values.every((v) => {
