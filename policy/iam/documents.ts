@@ -4,10 +4,12 @@
  * bucket) and the resource policies of queues, topics, KMS keys, secrets and repositories — and
  * a builder for policies that judge every statement of such documents.
  */
-import type { ReportViolation } from "@pulumi/policy";
+import type { PolicyResource, ReportViolation } from "@pulumi/policy";
 import { describeStatement, DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
 import { type PolicyMeta, resourcePolicy } from "../lib/spec";
+import { label } from "../lib/stack";
 import { TYPES } from "../lib/types";
+import type { Unknowns } from "../lib/unknowns";
 
 export type DocumentKind = "identity" | "trust" | "bucket" | "resource";
 
@@ -50,7 +52,29 @@ export function statementsOf(located: LocatedDocument, report: (message: string)
     }
 }
 
-export type StatementCheck<C> = (s: Statement, located: LocatedDocument, config: C) => string[] | Promise<string[]>;
+export interface StackStatement {
+    resource: PolicyResource;
+    statement: Statement;
+    /** `<type> (<name>) <property> Statement[i]`: where a stack policy's finding points. */
+    at: string;
+}
+
+/**
+ * For stack policies: every statement of the documents of `kinds` the stack's resources carry. A
+ * resource or document whose read is unknown during preview is skipped and the read kept in
+ * `unknowns` (the policy rethrows it at the end); a document that cannot be read is reported.
+ */
+export function* stackStatements(resources: readonly PolicyResource[], kinds: readonly DocumentKind[], unknowns: Unknowns, report: ReportViolation): Generator<StackStatement> {
+    for (const resource of resources) {
+        const docs = unknowns.attempt(() => documentsOf(resource.type, resource.props).filter((d) => kinds.includes(d.kind))) ?? [];
+        for (const located of docs) {
+            const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(resource)} ${m}`, resource.urn))) ?? [];
+            for (const statement of statements) yield { resource, statement, at: `${label(resource)} ${located.where} ${describeStatement(statement)}` };
+        }
+    }
+}
+
+export type StatementCheck<C> = (s: Statement, config: C) => string[] | Promise<string[]>;
 
 /** A policy over every statement of every document of the given kinds; each returned string is one violation. */
 export function statementPolicy<C = Record<string, never>>(meta: PolicyMeta, kinds: readonly DocumentKind[], check: StatementCheck<C>) {
@@ -58,7 +82,7 @@ export function statementPolicy<C = Record<string, never>>(meta: PolicyMeta, kin
         for (const located of documentsOf(args.type, props)) {
             if (!kinds.includes(located.kind)) continue;
             for (const s of statementsOf(located, report)) {
-                for (const problem of await check(s, located, config)) report(`${located.where} ${describeStatement(s)}: ${problem}`);
+                for (const problem of await check(s, config)) report(`${located.where} ${describeStatement(s)}: ${problem}`);
             }
         }
     });

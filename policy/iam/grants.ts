@@ -8,29 +8,20 @@
  * read; service principals unless `aws:SourceAccount` or `aws:SourceArn` ties the request to this
  * account (IAM User Guide, "The confused deputy problem"); federated and canonical-user principals.
  */
-import type { PolicyResource } from "@pulumi/policy";
-import { describeStatement } from "../lib/iamDocument";
 import { describeOutsider, outsiders } from "../lib/principals";
-import { label } from "../lib/stack";
 import { type PolicyMeta, stackPolicy } from "../lib/spec";
 import { StackScope } from "../lib/stackScope";
 import { Unknowns } from "../lib/unknowns";
-import { type DocumentKind, documentsOf, sample, statementsOf } from "./documents";
+import { type DocumentKind, sample, stackStatements } from "./documents";
 
 /** A stack policy rejecting every Allow, in documents of `kind`, to a principal outside this stack's account. */
 export function grantsPolicy(meta: PolicyMeta, kind: DocumentKind) {
     return stackPolicy(meta, ({ resources }, _config, report) => {
         const scope = new StackScope(resources);
         const unknowns = new Unknowns();
-        for (const r of resources as PolicyResource[]) {
-            const docs = unknowns.attempt(() => documentsOf(r.type, r.props).filter((d) => d.kind === kind)) ?? [];
-            for (const located of docs) {
-                const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(r)} ${m}`, r.urn))) ?? [];
-                for (const s of statements) {
-                    const outside = outsiders(s, scope, { services: "need-source", federated: "outside" });
-                    if (outside.length > 0) report(`${label(r)} ${located.where} ${describeStatement(s)}: allows ${sample(s.actions)} to ${outside.map(describeOutsider).join(", ")}, outside this stack's account.`, r.urn);
-                }
-            }
+        for (const { resource, statement: s, at } of stackStatements(resources, [kind], unknowns, report)) {
+            const outside = outsiders(s, scope, { services: "need-source", federated: "outside" });
+            if (outside.length > 0) report(`${at}: allows ${sample(s.actions)} to ${outside.map(describeOutsider).join(", ")}, outside this stack's account.`, resource.urn);
         }
         unknowns.rethrow();
     });

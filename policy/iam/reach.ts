@@ -17,17 +17,15 @@
  * of the action's resource types are optional, a key of the action itself (PutMetricData's
  * `cloudwatch:namespace`). Actions AWS authorizes only on `*` are never over-broad.
  */
-import type { PolicyResource } from "@pulumi/policy";
 import { hasWildcard, parseArn, patternRegExp, patternsIntersect, variablesAsWildcards } from "../lib/arn";
 import { formatlessType, loadServicesOf, typesOfArn, wildcardsOnlyInIds } from "../lib/arnTypes";
 import { type ActionInfo, expandAction, type IdentifyingKey, isView, type ResourceTypeInfo } from "../lib/iamActions";
 import { conditionKeyMatcher, conditionTests, pinsExactly } from "../lib/iamConditions";
-import { describeStatement, type Statement } from "../lib/iamDocument";
-import { label } from "../lib/stack";
+import type { Statement } from "../lib/iamDocument";
 import { stackPolicy } from "../lib/spec";
 import { StackScope } from "../lib/stackScope";
 import { Unknowns } from "../lib/unknowns";
-import { documentsOf, sample, statementsOf } from "./documents";
+import { sample, stackStatements } from "./documents";
 
 /** `*` as an action: every action of every service, resource types unknown. */
 const EVERY_ACTION: ActionInfo = { action: "*", accessLevel: "Permissions management", resourceTypes: [{ ...formatlessType("*", "any"), required: true, identifyingKeys: [] }], narrowingKeys: [] };
@@ -193,16 +191,9 @@ export const noWildcardResources = stackPolicy(
         await scope.prepare();
         const unknowns = new Unknowns();
         const judge = new Judge(scope, unknowns);
-        for (const r of resources as PolicyResource[]) {
-            // A trust policy's or a queue's, key's… resource policy's `Resource` is the role or resource itself.
-            const docs = unknowns.attempt(() => documentsOf(r.type, r.props).filter((d) => d.kind === "identity" || d.kind === "bucket")) ?? [];
-            for (const located of docs) {
-                const at = `${label(r)} ${located.where}`;
-                const statements = unknowns.attempt(() => statementsOf(located, (m) => report(`${label(r)} ${m}`, r.urn))) ?? [];
-                for (const s of statements) {
-                    for (const problem of await problemsOf(s, judge)) report(`${at} ${describeStatement(s)}: ${problem}`, r.urn);
-                }
-            }
+        // A trust policy's or a queue's, key's… resource policy's `Resource` is the role or resource itself.
+        for (const { resource, statement, at } of stackStatements(resources, ["identity", "bucket"], unknowns, report)) {
+            for (const problem of await problemsOf(statement, judge)) report(`${at}: ${problem}`, resource.urn);
         }
         unknowns.rethrow();
     },

@@ -17,7 +17,7 @@
  */
 import { grants } from "../lib/iamActions";
 import { pinnedValues } from "../lib/iamConditions";
-import { describeStatement, DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
+import { describeStatement, type Statement, statementsOrNone } from "../lib/iamDocument";
 import { describeOutsider, outsiders, principalAccount } from "../lib/principals";
 import { label, ofTypes } from "../lib/stack";
 import { stackPolicy } from "../lib/spec";
@@ -137,15 +137,7 @@ export const trustPolicy = stackPolicy<TrustConfig>(
 
 /** True when `assumeRolePolicy` lets exactly one AWS service (and nobody else) assume the role. */
 export function onlyServiceCanAssume(assumeRolePolicy: unknown, service: string): boolean {
-    let statements: Statement[];
-    try {
-        statements = parseDocument(assumeRolePolicy);
-    } catch (e) {
-        // Unreadable means unproven; anything else (an unknown value during preview) propagates.
-        if (e instanceof DocumentError) return false;
-        throw e;
-    }
-    const allows = statements.filter((s) => s.effect === "allow");
+    const allows = statementsOrNone(assumeRolePolicy).filter((s) => s.effect === "allow");
     return (
         allows.length > 0 &&
         allows.every((s) => {

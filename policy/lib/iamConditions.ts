@@ -47,9 +47,17 @@ export function conditionTests(s: Statement): ConditionTest[] {
 /** `StringEqualsIgnoreCase` is not here: it also admits every other letter case (branch `Main` is not `main`). */
 const EQUALITY = ["stringequals", "stringlike", "arnequals", "arnlike"];
 
+/**
+ * Whether a test restricts its key to its values (matched with their wildcards, if any): a
+ * positive equality or like test that is false when the key is absent.
+ */
+export function restrictsTo(t: ConditionTest): boolean {
+    return EQUALITY.includes(t.base) && !t.negated && !t.ifExists && t.set !== "forallvalues" && t.values.length > 0;
+}
+
 /** Whether a test restricts its key to exactly its values. */
 export function pinsExactly(t: ConditionTest): boolean {
-    return EQUALITY.includes(t.base) && !t.negated && !t.ifExists && t.set !== "forallvalues" && t.values.length > 0 && !t.values.some(hasWildcard);
+    return restrictsTo(t) && !t.values.some(hasWildcard);
 }
 
 /**

@@ -94,6 +94,20 @@ export function parseDocument(doc: unknown): Statement[] {
     });
 }
 
+/**
+ * The statements of a document, or none when it cannot be read: for checks a document must pass
+ * to prove something, where unreadable means unproven. Anything but a malformed document (an
+ * unknown value during preview) propagates.
+ */
+export function statementsOrNone(doc: unknown): Statement[] {
+    try {
+        return parseDocument(doc);
+    } catch (e) {
+        if (e instanceof DocumentError) return [];
+        throw e;
+    }
+}
+
 /** `Statement[2] ("CiDeploy")`: how messages point at a statement. */
 export function describeStatement(s: Statement): string {
     return s.sid ? `Statement[${s.index}] ("${s.sid}")` : `Statement[${s.index}]`;

@@ -13,7 +13,7 @@
  * true when the key is absent), and only to accounts written literally.
  */
 import { hasWildcard, parseArn } from "./arn";
-import { conditionTests } from "./iamConditions";
+import { conditionTests, restrictsTo } from "./iamConditions";
 import type { Statement } from "./iamDocument";
 import type { StackScope } from "./stackScope";
 
@@ -25,7 +25,7 @@ export function principalAccount(principal: string): string | undefined {
 }
 
 /** Whether a statement names everyone: `*`, `{"AWS": "*"}` or a wildcard AWS principal (`arn:aws:iam::*:root`). */
-export function namesEveryone(s: Statement): boolean {
+function namesEveryone(s: Statement): boolean {
     const p = s.principals;
     return p !== undefined && ("*" in p || (p.aws ?? []).some((v) => v.includes("*") || v.includes("?")));
 }
@@ -36,7 +36,6 @@ export function principalsOf(s: Statement): { kind: string; value: string }[] {
 }
 
 const ACCOUNT_KEYS = { principal: ["aws:principalaccount", "aws:principalarn"], source: ["aws:sourceaccount", "aws:sourcearn"] };
-const POSITIVE = ["stringequals", "stringlike", "arnequals", "arnlike"];
 
 /**
  * Whether the statement's condition confines the principal (`principal`) or the resource a
@@ -44,9 +43,9 @@ const POSITIVE = ["stringequals", "stringlike", "arnequals", "arnlike"];
  * every value is, or is an ARN in, an account of this stack (a wildcard after the account is fine:
  * `arn:aws:cloudfront::<this account>:distribution/*`).
  */
-export function narrowedToOwnAccount(s: Statement, scope: StackScope, which: keyof typeof ACCOUNT_KEYS): boolean {
+function narrowedToOwnAccount(s: Statement, scope: StackScope, which: keyof typeof ACCOUNT_KEYS): boolean {
     return conditionTests(s).some((t) => {
-        if (!ACCOUNT_KEYS[which].includes(t.key) || !POSITIVE.includes(t.base) || t.negated || t.ifExists || t.set === "forallvalues" || t.values.length === 0) return false;
+        if (!ACCOUNT_KEYS[which].includes(t.key) || !restrictsTo(t)) return false;
         return t.values.every((v) => {
             const account = t.key.endsWith("arn") ? parseArn(v)?.account : v;
             return account !== undefined && !hasWildcard(account) && scope.ownsAccount(account) === true;

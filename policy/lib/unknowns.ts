@@ -6,8 +6,12 @@
  * error at the end: nothing unknown passes silently, and nothing known is hidden by it.
  */
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- @pulumi/policy's proxy module (no typings): the error its unknown-checking proxy throws
-const { UnknownValueError } = require("@pulumi/policy/proxy") as { UnknownValueError: new (...args: unknown[]) => Error };
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- @pulumi/policy's proxy module (no typings): the sentinel it treats as unknown and the error its unknown-checking proxy throws
+const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: string; UnknownValueError: new (...args: unknown[]) => Error };
+const { UnknownValueError } = proxy;
+
+/** The sentinel the engine sends for a value not known until the update (any type). */
+export const UNKNOWN = proxy.unknownStringValue;
 
 export class Unknowns {
     private first: Error | undefined;

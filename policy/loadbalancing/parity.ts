@@ -26,16 +26,17 @@ interface ParityConfig {
 /** What names a target group, not how it treats requests. */
 const IDENTITY = new Set(["arn", "arnSuffix", "id", "name", "namePrefix", "tags", "tagsAll", "loadBalancerArns"]);
 
-/**
- * AWS's values for settings left unset (Elastic Load Balancing API Reference, CreateTargetGroup
- * and TargetGroupAttribute): slow_start.duration_seconds 0, load_balancing.algorithm.type
- * round_robin, stickiness.enabled false (type lb_cookie, lb_cookie.duration_seconds 86400),
- * TargetType instance, IpAddressType ipv4, ProtocolVersion HTTP1 for HTTP(S) groups,
- * load_balancing.cross_zone.enabled use_load_balancer_configuration.
- */
 /** A setting whose value is unknown during preview. */
 const UNKNOWN = Symbol("unknown");
 
+/**
+ * Every setting of a target group, as comparable text, with AWS's values for settings left unset
+ * (Elastic Load Balancing API Reference, CreateTargetGroup and TargetGroupAttribute):
+ * slow_start.duration_seconds 0, load_balancing.algorithm.type round_robin, stickiness.enabled
+ * false (type lb_cookie, lb_cookie.duration_seconds 86400), TargetType instance, IpAddressType
+ * ipv4, ProtocolVersion HTTP1 for HTTP(S) groups, load_balancing.cross_zone.enabled
+ * use_load_balancer_configuration.
+ */
 function settings(tg: PolicyResource, unknowns: Unknowns): Map<string, string | typeof UNKNOWN> {
     const p = tg.props;
     const http = ["HTTP", "HTTPS"].includes(String(p.protocol ?? "HTTP").toUpperCase());

@@ -24,11 +24,9 @@ import { findSecretNeeded } from "./secrets";
 const analyzerProto = require("@pulumi/pulumi/proto/analyzer_pb");
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 const protoutil = require("@pulumi/policy/protoutil") as { mapEnforcementLevel(level: string): number; convertEnforcementLevel(level: number): string };
-const proxy = require("@pulumi/policy/proxy") as { unknownStringValue: string };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The sentinel the engine sends for a value not known until the update (any type). */
-export const UNKNOWN = proxy.unknownStringValue;
+export { UNKNOWN } from "../lib/unknowns";
 
 /** One resource as a stack export or the mocked program describes it. */
 export interface SourceResource {
@@ -154,27 +152,24 @@ function provider(r: SourceResource) {
     return p;
 }
 
-function analyzeRequest(r: SourceResource) {
-    const req = new analyzerProto.AnalyzeRequest();
-    req.setType(r.type);
-    req.setUrn(r.urn);
-    req.setName(r.name ?? nameFromUrn(r.urn));
-    req.setProperties(new JsonStruct(wire(r.inputs)));
-    req.setOptions(options(r));
+/** What `analyze`'s request and `analyzeStack`'s resources both carry: the resource with the given properties. */
+function describeResource(m: any, r: SourceResource, properties: Record<string, unknown>): any {
+    m.setType(r.type);
+    m.setUrn(r.urn);
+    m.setName(r.name ?? nameFromUrn(r.urn));
+    m.setProperties(new JsonStruct(wire(properties)));
+    m.setOptions(options(r));
     const p = provider(r);
-    if (p) req.setProvider(p);
-    return req;
+    if (p) m.setProvider(p);
+    return m;
+}
+
+function analyzeRequest(r: SourceResource) {
+    return describeResource(new analyzerProto.AnalyzeRequest(), r, r.inputs);
 }
 
 function stackResource(r: SourceResource) {
-    const res = new analyzerProto.AnalyzerResource();
-    res.setType(r.type);
-    res.setUrn(r.urn);
-    res.setName(r.name ?? nameFromUrn(r.urn));
-    res.setProperties(new JsonStruct(wire(r.outputs ?? r.inputs)));
-    res.setOptions(options(r));
-    const p = provider(r);
-    if (p) res.setProvider(p);
+    const res = describeResource(new analyzerProto.AnalyzerResource(), r, r.outputs ?? r.inputs);
     if (r.parent) res.setParent(r.parent);
     res.setDependenciesList(r.dependencies ?? []);
     const deps = res.getPropertydependenciesMap();

@@ -6,14 +6,9 @@
  * value at .<path> can't be known" for that very path), the gate fails closed: it cannot judge
  * what it cannot read, and passing would let a secret policy document through unseen.
  */
+import { specialSecretSig as SECRET_SIG, specialSigKey as SIG_KEY } from "@pulumi/pulumi/runtime/rpc";
+import { UNKNOWN } from "../lib/unknowns";
 import type { SourceResource, Violation } from "./analyzer";
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- @pulumi/policy's proxy module (no typings): the sentinel it treats as unknown
-const UNKNOWN = (require("@pulumi/policy/proxy") as { unknownStringValue: string }).unknownStringValue;
-
-/** @pulumi/pulumi's signature key and the secret signature, as state files and the engine carry them. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export class SecretNeededError extends Error {}
 

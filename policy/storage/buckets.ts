@@ -7,7 +7,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { coversEverythingUnder, patternRegExp } from "../lib/arn";
 import { conditionTests } from "../lib/iamConditions";
-import { DocumentError, parseDocument, type Statement } from "../lib/iamDocument";
+import { type Statement, statementsOrNone } from "../lib/iamDocument";
 import { principalsOf } from "../lib/principals";
 import { label, ofTypes, referencedBy } from "../lib/stack";
 import { asList, sameText, stackPolicy } from "../lib/spec";
@@ -52,15 +52,6 @@ function bucketArn(bucket: PolicyResource): string | undefined {
     return typeof name === "string" ? `arn:aws:s3:::${name}` : undefined;
 }
 
-function parsed(doc: unknown): Statement[] {
-    try {
-        return parseDocument(doc);
-    } catch (e) {
-        if (e instanceof DocumentError) return [];
-        throw e;
-    }
-}
-
 export const bucketProtection = stackPolicy(
     {
         name: "storage-bucket-protection",
@@ -91,7 +82,7 @@ export const bucketProtection = stackPolicy(
             const holders = [...(bucket.props.policy ? [bucket] : []), ...(policies.get(bucket.urn) ?? [])];
             const policyDocs = holders.map((r) => r.props.policy);
             const arn = bucketArn(bucket);
-            if (arn === undefined || !policyDocs.some((doc) => deniesInsecureTransport(parsed(doc), arn))) {
+            if (arn === undefined || !policyDocs.some((doc) => deniesInsecureTransport(statementsOrNone(doc), arn))) {
                 missing.push("a policy denying every S3 action to every principal on the bucket and its objects without TLS (aws:SecureTransport)");
             }
             if (missing.length > 0) report(`${label(bucket)} lacks ${missing.join(", ")}.`, bucket.urn);

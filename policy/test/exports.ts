@@ -8,11 +8,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { specialSecretSig as SECRET_SIG, specialSigKey as SIG_KEY } from "@pulumi/pulumi/runtime/rpc";
+import { memoize } from "../lib/memo";
 import { REPO_ROOT } from "../offline/sources";
 
-/** @pulumi/pulumi's signature key and secret signature, as state files carry them. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** @pulumi/pulumi's signature key and secret signature, as state files carry them (tests write secrets with them). */
+export { SECRET_SIG, SIG_KEY };
 
 interface SimulatedResource {
     urn: string;
@@ -60,8 +61,6 @@ function stateForm(value: unknown): unknown {
     return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined).map(([k, v]) => [k, stateForm(v)]));
 }
 
-const cache = new Map<string, Promise<StackExport>>();
-
 async function build(stack: string): Promise<StackExport> {
     const sim = await simulateStack(stack);
     const region = sim.outputs.AWS_REGION;
@@ -98,10 +97,12 @@ async function build(stack: string): Promise<StackExport> {
     };
 }
 
-/** A fresh copy of the stack's export (the simulation runs once per stack and test process). */
+/** The simulation runs once per stack and test process. */
+const built = memoize(build);
+
+/** A fresh copy of the stack's export. */
 export async function stackExport(stack: "staging" | "production"): Promise<StackExport> {
-    if (!cache.has(stack)) cache.set(stack, build(stack));
-    return structuredClone(await cache.get(stack)!);
+    return structuredClone(await built(stack));
 }
 
 /** The resource whose URN ends with `::<name>`. */

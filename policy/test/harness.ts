@@ -1,7 +1,7 @@
 /**
- * Test harness: drives one policy through the analyzer emulation (offline/analyzer.ts), which
- * behaves like @pulumi/policy's analyzer server (unknown-checking proxy, throwing notApplicable,
- * stackTags, per-policy config and enforcement levels).
+ * Test harness: drives one policy through offline/analyzer.ts, which serves it with
+ * @pulumi/policy's own analyzer service (unknown-checking proxy, throwing notApplicable,
+ * stackTags, per-policy config and enforcement levels), as the Pulumi CLI would.
  */
 import type { Policy } from "@pulumi/policy";
 import { evaluate, type SourceResource, UNKNOWN, type Violation } from "../offline/analyzer";
