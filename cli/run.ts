@@ -67,42 +67,50 @@ export interface RunOptions {
     report?: (text: string) => void;
 }
 
-export async function runCommand<F extends Flags>(command: Command<F>, argv: string[], body: (values: Values<F>) => Promise<number>, options: RunOptions = {}): Promise<number> {
+/** What a command line asks for: a help text to print, or a command to run. */
+type Invocation = { help: string } | { name: string; debug: boolean; run: () => Promise<number> };
+
+/** The one protocol of every entry point: bad usage on err (exit 2), help on out (exit 0), else the command and its failure report. */
+async function execute(name: string, invoke: () => Invocation, options: RunOptions): Promise<number> {
     const io = options.io ?? processIo;
-    let parsed;
+    let invocation: Invocation;
     try {
-        parsed = parse(command, argv);
+        invocation = invoke();
     } catch (error) {
-        return reportFailure(command.name, error, false, io.err);
+        return reportFailure(name, error, false, io.err);
     }
-    if (parsed.help) {
-        io.out(commandHelp(command));
+    if ("help" in invocation) {
+        io.out(invocation.help);
         return EXIT_OK;
     }
     try {
-        return await body(parsed.values);
+        return await invocation.run();
     } catch (error) {
-        return reportFailure(command.name, error, parsed.debug, options.report ?? io.err);
+        return reportFailure(invocation.name, error, invocation.debug, options.report ?? io.err);
     }
 }
 
-export async function runGroup(group: CommandGroup, argv: string[], body: (command: Command<any>, values: Values<Flags>) => Promise<number>, options: RunOptions = {}): Promise<number> {
-    const io = options.io ?? processIo;
-    let outcome;
-    try {
-        outcome = parseGroup(group, argv);
-    } catch (error) {
-        return reportFailure(group.name, error, false, io.err);
-    }
-    if (outcome.kind === "help") {
-        io.out(outcome.command ? commandHelp(outcome.command) : groupHelp(group));
-        return EXIT_OK;
-    }
-    try {
-        return await body(outcome.command, outcome.parsed.values);
-    } catch (error) {
-        return reportFailure(outcome.command.name, error, outcome.parsed.debug, options.report ?? io.err);
-    }
+export function runCommand<F extends Flags>(command: Command<F>, argv: string[], body: (values: Values<F>) => Promise<number>, options: RunOptions = {}): Promise<number> {
+    return execute(
+        command.name,
+        () => {
+            const parsed = parse(command, argv);
+            return parsed.help ? { help: commandHelp(command) } : { name: command.name, debug: parsed.debug, run: () => body(parsed.values) };
+        },
+        options,
+    );
+}
+
+export function runGroup(group: CommandGroup, argv: string[], body: (command: Command<any>, values: Values<Flags>) => Promise<number>, options: RunOptions = {}): Promise<number> {
+    return execute(
+        group.name,
+        () => {
+            const outcome = parseGroup(group, argv);
+            if (outcome.kind === "help") return { help: outcome.command ? commandHelp(outcome.command) : groupHelp(group) };
+            return { name: outcome.command.name, debug: outcome.parsed.debug, run: () => body(outcome.command, outcome.parsed.values) };
+        },
+        options,
+    );
 }
 
 /** The end of an entry file: the command's exit code becomes the process's. */

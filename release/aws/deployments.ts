@@ -175,9 +175,9 @@ export function instanceProblemLines(targets: DeploymentTarget[]): string[] {
   return lines;
 }
 
-/** CodeDeploy's own account of a failed deployment: its error information and every failed instance. */
-export async function failureDetails(ctx: ReleaseContext, deployment: DeploymentInfo): Promise<string[]> {
+/** CodeDeploy's own account of a failed deployment: its error information and every failed instance (`failed`: its Failed targets). */
+export function failureDetails(deployment: DeploymentInfo, failed: DeploymentTarget[]): string[] {
   const error = deployment.errorInformation;
   const lines = error ? [`CodeDeploy error ${error.code ?? "?"}: ${error.message ?? ""}`.trimEnd()] : [];
-  return [...lines, ...instanceProblemLines(await deploymentTargets(ctx, deployment.deploymentId!, ["Failed"]))];
+  return [...lines, ...instanceProblemLines(failed)];
 }

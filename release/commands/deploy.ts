@@ -1,4 +1,4 @@
-import type { DeploymentInfo } from "@aws-sdk/client-codedeploy";
+import type { DeploymentInfo, DeploymentTarget } from "@aws-sdk/client-codedeploy";
 import { otherColor, soleColor, formatWeights, type Color } from "../colors";
 import type { ReleaseContext } from "../context";
 import { checkFailed, refused } from "../errors";
@@ -55,10 +55,10 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
   let outcome = await waitForDeployment(ctx, await existingOrNewDeployment(ctx, idle, object, options), options);
   for (;;) {
     if (outcome.status === "Succeeded") break;
-    const lost = await lostInstances(ctx, outcome, idle);
+    const failed = await deploymentTargets(ctx, outcome.deploymentId!, ["Failed"]);
+    const lost = await lostInstances(ctx, outcome, failed, idle);
     if (lost === undefined || ctx.clock.now() - started >= options.timeoutSeconds * 1000) {
-      const details = await failureDetails(ctx, outcome);
-      throw checkFailed([`deployment ${outcome.deploymentId} to ${idle} ended ${outcome.status}`, ...details].join("\n  "));
+      throw checkFailed([`deployment ${outcome.deploymentId} to ${idle} ended ${outcome.status}`, ...failureDetails(outcome, failed)].join("\n  "));
     }
     ctx.log(
       `${idle}: deployment ${outcome.deploymentId} failed because ` +
@@ -76,7 +76,7 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
 
 /**
  * The instances a failed deployment lost to its Auto Scaling group, when that is all that failed
- * it: CodeDeploy found none in service (NO_INSTANCES), or every instance it failed on has left
+ * it (`failed`: its Failed targets): CodeDeploy found none in service (NO_INSTANCES), or every instance it failed on has left
  * service in the group and failed no hook script there. An Auto Scaling group replaces an
  * instance whose ELB health check fails once its grace period ends
  * (autoscaling/ec2/userguide/ec2-auto-scaling-health-checks.html), which is every instance of a
@@ -84,15 +84,14 @@ export async function deploy(ctx: ReleaseContext, options: DeployOptions): Promi
  * fails it (codedeploy/latest/userguide/troubleshooting-auto-scaling.html; the error CodeDeploy
  * reports for it is not documented, hence the look at the group). Undefined: the release failed.
  */
-async function lostInstances(ctx: ReleaseContext, deployment: DeploymentInfo, idle: Color): Promise<string[] | undefined> {
+async function lostInstances(ctx: ReleaseContext, deployment: DeploymentInfo, failed: DeploymentTarget[], idle: Color): Promise<string[] | undefined> {
   if (deployment.status !== "Failed") return undefined;
   if (deployment.errorInformation?.code === "NO_INSTANCES") return [];
-  const failed = await deploymentTargets(ctx, deployment.deploymentId!, ["Failed"]);
   if (!failed.length) return undefined;
-  const scriptFailed = failed.some((t) => t.instanceTarget?.lifecycleEvents?.some((e) => e.diagnostics?.errorCode === "ScriptFailed"));
+  if (failed.some((t) => t.instanceTarget?.lifecycleEvents?.some((e) => e.diagnostics?.errorCode === "ScriptFailed"))) return undefined;
   const { [idle]: fleet } = await describeFleets(ctx, [idle]);
   const ids = failed.map((t) => t.instanceTarget?.targetId ?? "?");
-  return scriptFailed || ids.some((id) => fleet.inService.includes(id)) ? undefined : ids;
+  return ids.some((id) => fleet.inService.includes(id)) ? undefined : ids;
 }
 
 /** Waits until the color's group has instances in service and none launching, printing progress; exit 1 after the deploy timeout. */

@@ -4,7 +4,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { COLORS } from "../colors";
 import type { ReleaseContext } from "../context";
 import { refused } from "../errors";
-import { formatRevision, getDeployment, groupDeployments, type ObjectRevision, type S3Revision } from "../aws/deployments";
+import { formatRevision, getDeployment, groupDeployments, revisionOf, type ObjectRevision, type S3Revision } from "../aws/deployments";
 import { bareETag, headObject } from "../aws/objects";
 
 export interface UploadOptions {
@@ -55,8 +55,9 @@ async function refuseToReplaceADeployedVersion(ctx: ReleaseContext, current: Obj
   for (const color of COLORS) {
     const { lastSuccessful } = await groupDeployments(ctx, color);
     if (!lastSuccessful?.deploymentId) continue;
-    const s3 = (await getDeployment(ctx, lastSuccessful.deploymentId)).revision?.s3Location;
-    if (s3?.bucket === current.bucket && s3.key === current.key && s3.version === current.version) {
+    const deployed = revisionOf(await getDeployment(ctx, lastSuccessful.deploymentId));
+    // Bucket, key and version, not sameObject: a deployment that names the version without its ETag installs it too.
+    if (deployed?.bucket === current.bucket && deployed.key === current.key && deployed.version === current.version) {
       throw refused(
         `${formatRevision(current)} is in use: ${color}'s last successful deployment ${lastSuccessful.deploymentId} installs version ${current.version} ` +
           "on every instance its Auto Scaling group launches, and another upload would let the bucket's lifecycle expire it. " +

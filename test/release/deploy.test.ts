@@ -59,6 +59,10 @@ describe("release deploy", () => {
     expect(result.err).to.include("instance i-0abc: ValidateService failed (ScriptFailed, hooks/validate-service.sh)");
     expect(result.err).to.include("| [stdout] port 3002: /version serves v2, expected v3");
     expect(result.err).not.to.include("ApplicationStart");
+    // The failed targets are read once, for the decision and the report; a failed hook script
+    // is the release's own failure, whatever the group did with the instance since.
+    expect(world.count("CodeDeploy.ListDeploymentTargets")).to.equal(1);
+    expect(world.count("AutoScaling.DescribeAutoScalingGroups")).to.equal(0);
   });
 
   // CodeDeployDefault.AllAtOnce reports Succeeded once a single instance succeeded.

@@ -3,41 +3,14 @@
  * the tool (issue 8, "Why"): one `describe` per defect found, each written to fail on the tool as
  * it was before the fix.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
-import { PRODUCTION_LISTENER, TEST_LISTENER, World, awsError, instanceTarget, targetGroupArn } from "./fake-aws";
+import { PRODUCTION_LISTENER, World, awsError, instanceTarget, targetGroupArn } from "./fake-aws";
 import { run } from "./run";
+import { afterSwitchToGreen, bundleFile, recordProductionWrites, switchV2 } from "./stories";
 
-const ROLLBACK_TAG = "bluegreen:rollback-color";
 const V2_KEY = "revisions/v2/bluegreen-revision.zip";
 const V3_KEY = "revisions/v3/bluegreen-revision.zip";
-const switchV2 = (world: World, ...extra: string[]) => run(world, ["switch", "--version", "v2", "--bake", "180", "--interval", "60", ...extra]);
-
-/** Green went live with v2 through a switch; blue (v1, verified) is the color to roll back to. */
-function afterSwitchToGreen(sizes = { blue: 2, green: 2 }): World {
-  const world = World.betweenReleases("blue", sizes);
-  world.listeners[PRODUCTION_LISTENER] = { blue: 0, green: 100 };
-  world.listeners[TEST_LISTENER] = { blue: 100, green: 0 };
-  world.tags[PRODUCTION_LISTENER] = { [ROLLBACK_TAG]: "blue" };
-  return world;
-}
-
-/** The production listener's weights at each ModifyListener, with the new color's target states then. */
-function recordProductionWrites(world: World) {
-  const writes: { weights: string; green: string[]; blue: string[] }[] = [];
-  const previous = world.before;
-  world.before = (command, input) => {
-    previous(command, input);
-    if (command === "ModifyListener" && input.ListenerArn === PRODUCTION_LISTENER) {
-      const weights = input.DefaultActions[0].ForwardConfig.TargetGroups.map((g: { Weight: number }) => g.Weight).join("/");
-      writes.push({ weights, green: [...world.health.green], blue: [...world.health.blue] });
-    }
-  };
-  return writes;
-}
 
 describe("release on a moving world", () => {
   describe("verification survives the Auto Scaling group's own deployments (creator autoscaling)", () => {
@@ -203,9 +176,7 @@ describe("release on a moving world", () => {
 
   describe("revisions are immutable: the S3 object's version and ETag", () => {
     it("upload prints the object's version id and ETag", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "bluegreen-upload-"));
-      const bundle = join(dir, "bundle.zip");
-      writeFileSync(bundle, "PK\u0003\u0004 fake zip");
+      const bundle = bundleFile("PK\u0003\u0004 fake zip");
       const world = World.betweenReleases("blue");
       const result = await run(world, ["upload", "--bundle", bundle, "--revision", `s3://bluegreen-staging-artifacts/${V3_KEY}`]);
       expect(result.code, result.err).to.equal(ExitCode.ok);

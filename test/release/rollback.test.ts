@@ -2,17 +2,7 @@ import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
 import { PRODUCTION_LISTENER, TEST_LISTENER, World } from "./fake-aws";
 import { run } from "./run";
-
-const ROLLBACK_TAG = "bluegreen:rollback-color";
-
-/** Green went live with v2 through a switch; blue still runs v1 and is warm. */
-function afterSwitchToGreen(): World {
-  const world = World.betweenReleases("blue");
-  world.listeners[PRODUCTION_LISTENER] = { blue: 0, green: 100 };
-  world.listeners[TEST_LISTENER] = { blue: 100, green: 0 };
-  world.tags[PRODUCTION_LISTENER] = { [ROLLBACK_TAG]: "blue" };
-  return world;
-}
+import { ROLLBACK_TAG, afterSwitchToGreen } from "./stories";
 
 describe("release rollback", () => {
   it("puts all traffic back on the previous color in one production listener update (10 AWS calls)", async () => {

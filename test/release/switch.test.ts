@@ -2,35 +2,15 @@ import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
 import { PRODUCTION_LISTENER, TEST_LISTENER, World, targetGroupArn } from "./fake-aws";
 import { run } from "./run";
-
-const ROLLBACK_TAG = "bluegreen:rollback-color";
-// 180 s: what the fake's alarms (2 of 3 datapoints of 60 s, as infra/monitoring.ts) need to fire.
-/** `switch --version v2 --bake 180 --interval 60`, with the test's own flags in place of those it gives (a flag is given once). */
-function switchV2(world: World, ...extra: string[]) {
-  const defaults = Object.entries({ "--version": "v2", "--bake": "180", "--interval": "60" }).filter(([flag]) => !extra.includes(flag));
-  return run(world, ["switch", ...defaults.flat(), ...extra]);
-}
-
-/** The production weights after each ModifyListener, to see the steps a run took. */
-function recordProductionWeights(world: World): string[] {
-  const seen: string[] = [];
-  const previous = world.before;
-  world.before = (command, input) => {
-    previous(command, input);
-    if (command === "ModifyListener" && input.ListenerArn === PRODUCTION_LISTENER) {
-      seen.push(input.DefaultActions[0].ForwardConfig.TargetGroups.map((g: { Weight: number }) => g.Weight).join("/"));
-    }
-  };
-  return seen;
-}
+import { ROLLBACK_TAG, recordProductionWrites, switchV2 } from "./stories";
 
 describe("release switch", () => {
   it("moves traffic 10 → 50 → 100, baking between steps, then points the test listener at the old color", async () => {
     const world = World.betweenReleases("blue");
-    const steps = recordProductionWeights(world);
+    const steps = recordProductionWrites(world);
     const result = await switchV2(world);
     expect(result.code, result.err).to.equal(ExitCode.ok);
-    expect(steps).to.deep.equal(["90/10", "50/50", "0/100"]);
+    expect(steps.map((w) => w.weights)).to.deep.equal(["90/10", "50/50", "0/100"]);
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
     expect(world.tags[PRODUCTION_LISTENER]![ROLLBACK_TAG]).to.equal("blue");
@@ -60,10 +40,10 @@ describe("release switch", () => {
 
   it("switches back the other way (green → blue) with custom steps", async () => {
     const world = World.betweenReleases("green");
-    const steps = recordProductionWeights(world);
+    const steps = recordProductionWrites(world);
     const result = await run(world, ["switch", "--steps", "25,100", "--bake", "180"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
-    expect(steps).to.deep.equal(["25/75", "100/0"]);
+    expect(steps.map((w) => w.weights)).to.deep.equal(["25/75", "100/0"]);
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
   });
 
@@ -121,7 +101,7 @@ describe("release switch", () => {
 
   it("rolls back mid-switch when an alarm fires during the 50% bake, restoring blue 100 / green 0", async () => {
     const world = World.betweenReleases("blue");
-    const steps = recordProductionWeights(world);
+    const steps = recordProductionWrites(world);
     const previous = world.before;
     world.before = (command, input) => {
       previous(command, input);
@@ -129,7 +109,7 @@ describe("release switch", () => {
     };
     const result = await switchV2(world);
     expect(result.code).to.equal(ExitCode.checkFailed);
-    expect(steps).to.deep.equal(["90/10", "50/50", "100/0"]);
+    expect(steps.map((w) => w.weights)).to.deep.equal(["90/10", "50/50", "100/0"]);
     expect(world.listeners[PRODUCTION_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
     // The test listener stays on green (still idle) for investigation.
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
@@ -266,10 +246,10 @@ describe("release switch", () => {
     const world = World.betweenReleases("blue");
     world.listeners[PRODUCTION_LISTENER] = { blue: 50, green: 50 };
     world.tags[PRODUCTION_LISTENER] = { [ROLLBACK_TAG]: "blue" };
-    const steps = recordProductionWeights(world);
+    const steps = recordProductionWrites(world);
     const result = await switchV2(world);
     expect(result.code, result.err).to.equal(ExitCode.ok);
-    expect(steps).to.deep.equal(["0/100"]);
+    expect(steps.map((w) => w.weights)).to.deep.equal(["0/100"]);
     expect(result.out[0]).to.equal("resuming the switch blue -> green at blue 50 / green 50");
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
   });
@@ -288,10 +268,10 @@ describe("release switch", () => {
     const world = World.betweenReleases("blue");
     world.listeners[PRODUCTION_LISTENER] = { blue: 0, green: 100 };
     world.tags[PRODUCTION_LISTENER] = { [ROLLBACK_TAG]: "blue" };
-    const steps = recordProductionWeights(world);
+    const steps = recordProductionWrites(world);
     const result = await switchV2(world);
     expect(result.code, result.err).to.equal(ExitCode.ok);
-    expect(steps).to.deep.equal([]);
+    expect(steps.map((w) => w.weights)).to.deep.equal([]);
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 100, green: 0 });
     expect(result.out.join("\n")).to.include("green already takes all production traffic with v2");
   });
@@ -314,10 +294,10 @@ describe("release switch", () => {
     expect(world.listeners[TEST_LISTENER]).to.deep.equal({ blue: 0, green: 100 });
     expect(canary.out.at(-1)).to.match(/canary holds at blue 90 \/ green 10/);
 
-    const steps = recordProductionWeights(world);
+    const steps = recordProductionWrites(world);
     const rest = await switchV2(world, "--steps", "10,50,100");
     expect(rest.code, rest.err).to.equal(ExitCode.ok);
-    expect(steps).to.deep.equal(["50/50", "0/100"]);
+    expect(steps.map((w) => w.weights)).to.deep.equal(["50/50", "0/100"]);
   });
 
   it("refuses a split listener with no recorded switch", async () => {

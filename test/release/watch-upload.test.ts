@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { expect } from "chai";
 import { ExitCode } from "../../release/errors";
 import { PRODUCTION_LISTENER, World } from "./fake-aws";
 import { run } from "./run";
+import { bundleFile } from "./stories";
 
 describe("release watch", () => {
   it("passes when the live color stays clean for the whole period", async () => {
@@ -101,9 +99,7 @@ describe("release watch", () => {
 
 describe("release upload", () => {
   it("puts the bundle into the stack's artifact bucket", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bluegreen-upload-"));
-    const bundle = join(dir, "bundle.zip");
-    writeFileSync(bundle, "PK\u0003\u0004 fake zip");
+    const bundle = bundleFile("PK\u0003\u0004 fake zip");
     const world = World.betweenReleases("blue");
     const result = await run(world, ["upload", "--bundle", bundle, "--revision", "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip"]);
     expect(result.code, result.err).to.equal(ExitCode.ok);
@@ -116,16 +112,10 @@ describe("release upload", () => {
   // instance it launches became noncurrent, which the bucket's lifecycle expires.
   describe("when the key's current version already holds the bundle", () => {
     const REVISION = "s3://bluegreen-staging-artifacts/revisions/v3/bluegreen-revision.zip";
-    const bundleWith = (content: string) => {
-      const bundle = join(mkdtempSync(join(tmpdir(), "bluegreen-upload-")), "bundle.zip");
-      writeFileSync(bundle, content);
-      return bundle;
-    };
-
     it("leaves it current instead of adding a version", async () => {
       const world = World.betweenReleases("blue");
       const current = world.putObject("revisions/v3/bluegreen-revision.zip", "PK\u0003\u0004 v3 zip");
-      const result = await run(world, ["upload", "--bundle", bundleWith("PK\u0003\u0004 v3 zip"), "--revision", REVISION]);
+      const result = await run(world, ["upload", "--bundle", bundleFile("PK\u0003\u0004 v3 zip"), "--revision", REVISION]);
       expect(result.code, result.err).to.equal(ExitCode.ok);
       expect(world.calls).to.deep.equal(["S3.HeadObject"]);
       expect(world.objects["revisions/v3/bluegreen-revision.zip"]).to.deep.equal(current);
@@ -137,7 +127,7 @@ describe("release upload", () => {
     it("uploads a bundle that differs from it", async () => {
       const world = World.betweenReleases("blue");
       const current = world.putObject("revisions/v3/bluegreen-revision.zip", "PK\u0003\u0004 v3 zip");
-      const result = await run(world, ["upload", "--bundle", bundleWith("PK\u0003\u0004 v3 zip, rebuilt"), "--revision", REVISION]);
+      const result = await run(world, ["upload", "--bundle", bundleFile("PK\u0003\u0004 v3 zip, rebuilt"), "--revision", REVISION]);
       expect(result.code, result.err).to.equal(ExitCode.ok);
       // No group's last successful deployment uses the version it replaces.
       expect(world.calls).to.deep.equal([
@@ -159,8 +149,7 @@ describe("release upload", () => {
     const world = World.betweenReleases("blue");
     const key = "revisions/v1/bluegreen-revision.zip";
     const live = world.objects[key];
-    const bundle = join(mkdtempSync(join(tmpdir(), "bluegreen-upload-")), "bundle.zip");
-    writeFileSync(bundle, "PK\u0003\u0004 v1 zip, built again with other bytes");
+    const bundle = bundleFile("PK\u0003\u0004 v1 zip, built again with other bytes");
     const result = await run(world, ["upload", "--bundle", bundle, "--revision", `s3://bluegreen-staging-artifacts/${key}`]);
     expect(result.code, result.err).to.equal(ExitCode.refused);
     expect(result.err).to.include(`blue's last successful deployment d-LIVE00001 installs version ${live!.versionId}`).and.include("upload under a new key");
