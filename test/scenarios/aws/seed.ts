@@ -101,7 +101,7 @@ export function seedWorld(world: World, sim: SimulatedStack): Record<string, str
 
   const [lb] = ofType("aws:lb/loadBalancer:LoadBalancer");
   if (!lb) throw new Error("the stack declares no load balancer");
-  world.elb.addLoadBalancer({ arn: lb.state.arn, arnSuffix: lb.state.arnSuffix, dnsName: lb.state.dnsName });
+  world.elb.addLoadBalancer({ arn: lb.state.arn, arnSuffix: lb.state.arnSuffix });
   for (const tg of ofType("aws:lb/targetGroup:TargetGroup")) {
     const hc = tg.inputs.healthCheck ?? {};
     world.elb.addTargetGroup(
