@@ -230,7 +230,7 @@ function seedTargetTracking(world: World, policy: Seeded) {
   ] as const) {
     world.cloudwatch.addAlarm({
       name,
-      arn: `arn:aws:cloudwatch:${world.region}:${world.accountId}:alarm:${name}`,
+      arn: world.cloudwatch.alarmArn(name),
       description: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${tracking.arn}.`,
       queries: [{ id: "m", returnData: true, metric: cpu }],
       period: 60,
