@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../release/cli";
 import { COLORS, type Color } from "../../release/colors";
-import { loadPipeline, scriptLines } from "../pipeline/gitlab-ci";
+import { loadPipeline, scriptLines, type Node, type Pipeline } from "../pipeline/gitlab-ci";
 import { VirtualClock } from "./aws/clock";
 import type { Group } from "./aws/autoscaling";
 import type { Deployment } from "./aws/codedeploy";
@@ -51,6 +51,10 @@ const AWS_ENV = [
   "AWS_REGION",
   "AWS_DEFAULT_REGION",
 ];
+
+/** .gitlab-ci.yml, parsed on first use and kept: the stories run its jobs and never change it. */
+let parsedPipeline: Pipeline | undefined;
+const pipeline = () => (parsedPipeline ??= loadPipeline());
 
 /** A CI job's virtual time limit: GitLab's default job timeout. */
 const JOB_TIMEOUT_MS = 60 * 60_000;
@@ -155,12 +159,9 @@ export class Scenario {
   }
 
   /** The variables a pipeline job sees for release `version`, as .gitlab-ci.yml defines them. */
-  private jobVariables(job: string, version: string, bundlePath: string): Record<string, string> {
-    const pipeline = loadPipeline();
-    const definition = pipeline.jobs.get(job);
-    if (!definition) throw new Error(`.gitlab-ci.yml has no job ${job}`);
+  private jobVariables(definition: Node, version: string, bundlePath: string): Record<string, string> {
     const variables: Record<string, string> = { ...this.env, CI_COMMIT_SHA: version };
-    for (const [name, value] of Object.entries({ ...pipeline.raw.variables, ...definition.variables })) variables[name] = expand(String(value), variables);
+    for (const [name, value] of Object.entries({ ...pipeline().raw.variables, ...definition.variables })) variables[name] = expand(String(value), variables);
     variables.BUNDLE_PATH = bundlePath;
     return variables;
   }
@@ -185,21 +186,24 @@ export class Scenario {
 
   /** A job's `npm run release` lines, each ready to run (for stories that act between them). */
   jobCommands(kind: "deploy" | "switch", spec: RevisionSpec): (() => Promise<CliResult>)[] {
-    const job = `${kind}:${this.stack}`;
-    const variables = this.jobVariables(job, spec.version, kind === "deploy" ? this.bundle(spec) : "");
-    return scriptLines(this.pipelineJob(job))
+    const definition = this.pipelineJob(kind);
+    const variables = this.jobVariables(definition, spec.version, kind === "deploy" ? this.bundle(spec) : "");
+    return scriptLines(definition)
       .map((line) => /^npm run release -- (.*)$/.exec(line.trim())?.[1])
       .filter((args): args is string => args !== undefined)
       .map((args) => () => this.cli(shellWords(expand(args, variables)), { RELEASE_VERSION: variables.RELEASE_VERSION ?? spec.version }));
   }
 
-  private pipelineJob(name: string) {
-    return loadPipeline().jobs.get(name)!;
+  /** The `<kind>:<stack>` job of .gitlab-ci.yml. */
+  private pipelineJob(kind: "deploy" | "switch"): Node {
+    const job = pipeline().jobs.get(`${kind}:${this.stack}`);
+    if (!job) throw new Error(`.gitlab-ci.yml has no job ${kind}:${this.stack}`);
+    return job;
   }
 
   /** A pipeline variable of a job, e.g. SWITCH_BAKE_SECONDS of switch:staging. */
   pipelineVariable(kind: "deploy" | "switch", name: string): string {
-    return String(this.pipelineJob(`${kind}:${this.stack}`).variables?.[name] ?? "");
+    return String(this.pipelineJob(kind).variables?.[name] ?? "");
   }
 
   // -------------------------------------------------------------------------------------------
