@@ -376,11 +376,10 @@ export class Scenario {
     this.world.elb.setListenerActions(this.world.productionListenerArn, allOn(other));
     this.world.elb.setListenerActions(this.world.testListenerArn, allOn(live));
     await this.advance(this.world.elb.listenerReadLagMs);
-    const results = await this.job("deploy", { version, behaviour: "ok" });
+    await this.jobPasses("deploy", { version, behaviour: "ok" });
     // One step and the shortest bake the alarms allow: the story starts after this release.
-    results.push(await this.cli(["switch", "--steps", "100", "--bake", String(this.minimumBakeSeconds())], { RELEASE_VERSION: version }));
-    const failed = results.find((r) => r.code !== 0);
-    if (failed) throw new Error(`${this.name}: establishing ${version} on ${live} failed at release ${failed.argv.join(" ")} (exit ${failed.code}):\n${failed.err}`);
+    const switched = await this.cli(["switch", "--steps", "100", "--bake", String(this.minimumBakeSeconds())], { RELEASE_VERSION: version });
+    if (switched.code !== 0) throw new Error(`${this.name}: establishing ${version} on ${live} failed:\n${jobLog([switched])}`);
   }
 
   /**
