@@ -18,7 +18,7 @@ scenario("a deploy job retried after its switch leaves the live color's revision
     await s.establish("blue", "v1", "v0");
     const release = [...(await s.job("deploy", { version: "v2", behaviour: "ok" })), ...(await s.job("switch", { version: "v2", behaviour: "ok" }))];
     expect(exits(release), jobLog(release)).to.deep.equal([0, 0, 0, 0, 0, 0]);
-    const greenGroup = s.world.codedeploy.group(s.env.CODEDEPLOY_APPLICATION_NAME!, s.env.GREEN_DEPLOYMENT_GROUP!);
+    const greenGroup = s.deploymentGroup("green");
     const live = s.world.codedeploy.deployment(greenGroup.lastSuccessful!).revision;
 
     // Someone retries v2's deploy job: it uploads v2 again and deploys it to blue, now idle.

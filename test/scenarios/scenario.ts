@@ -14,7 +14,7 @@ import { COLORS, type Color } from "../../release/colors";
 import { loadPipeline, scriptLines, type Node, type Pipeline } from "../pipeline/gitlab-ci";
 import { VirtualClock } from "./aws/clock";
 import type { Group } from "./aws/autoscaling";
-import type { Deployment } from "./aws/codedeploy";
+import type { Deployment, DeploymentGroup } from "./aws/codedeploy";
 import { forwardWeights, type TargetGroup } from "./aws/elb";
 import { revisionBody, type RevisionSpec } from "./aws/revision";
 import { ProgramError, simulateStack, type SimulatedStack } from "../../infra/simulate";
@@ -301,6 +301,10 @@ export class Scenario {
     return this.world.autoscaling.group(this.env[`${color.toUpperCase()}_ASG_NAME`]!);
   }
 
+  deploymentGroup(color: Color): DeploymentGroup {
+    return this.world.codedeploy.group(this.env.CODEDEPLOY_APPLICATION_NAME!, this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`]!);
+  }
+
   inService(color: Color): number {
     return this.world.autoscaling.inService(this.group(color)).length;
   }
@@ -318,7 +322,7 @@ export class Scenario {
 
   /** CodeDeploy's deployments (creator `autoscaling`) to the color's launched instances. */
   launchDeployments(color: Color): Deployment[] {
-    const group = this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`];
+    const group = this.deploymentGroup(color).name;
     return [...this.world.codedeploy.deployments.values()].filter((d) => d.group === group && d.creator === "autoscaling");
   }
 
@@ -354,8 +358,7 @@ export class Scenario {
     const key = `revisions/${version}/bluegreen-revision.zip`;
     const object = this.world.s3.putObject(this.env.CODEDEPLOY_S3_BUCKET!, key, revisionBody({ version, behaviour: "ok" }));
     for (const color of COLORS) {
-      const group = this.world.codedeploy.group(this.env.CODEDEPLOY_APPLICATION_NAME!, this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`]!);
-      this.world.codedeploy.create(group, { bucket: this.env.CODEDEPLOY_S3_BUCKET!, key, bundleType: "zip", version: object.versionId, eTag: object.etag }, "user", { description: `release ${version}` });
+      this.world.codedeploy.create(this.deploymentGroup(color), { bucket: this.env.CODEDEPLOY_S3_BUCKET!, key, bundleType: "zip", version: object.versionId, eTag: object.etag }, "user", { description: `release ${version}` });
     }
     await this.until(() => COLORS.every((c) => this.healthyTargets(c) >= this.group(c).desiredCapacity), 10 * 60_000, `${version} healthy on both colors`);
     await this.advance(5 * 60_000);
