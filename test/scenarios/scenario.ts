@@ -236,6 +236,17 @@ export class Scenario {
     this.world.traffic.setLoad(rps);
   }
 
+  /**
+   * Production traffic grows until `color` (the live one) runs four healthy instances: 200 requests
+   * per second take it to three, 360 to four. Each step waits for the capacity it brings.
+   */
+  async trafficGrowsToFour(color: Color): Promise<void> {
+    this.setLoad(200);
+    await this.untilCapacity(color, 3);
+    this.setLoad(360);
+    await this.untilCapacity(color, 4);
+  }
+
   /** Calls `fn` with the production weights each time a write changes them (traffic follows at once). */
   onProductionWeights(fn: (weights: Record<Color, number>) => void): void {
     this.world.observe((event) => {
