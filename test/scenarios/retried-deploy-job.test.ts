@@ -16,7 +16,7 @@ scenario("a deploy job retried after its switch leaves the live color's revision
   it("keeps the object version green runs, and green still scales out eight months later", async () => {
     const s = get();
     await s.establish("blue", "v1", "v0");
-    const release = [...(await s.job("deploy", { version: "v2", behaviour: "ok" })), ...(await s.job("switch", { version: "v2", behaviour: "ok" }))];
+    const release = await s.deployAndSwitch({ version: "v2", behaviour: "ok" });
     expect(exits(release), jobLog(release)).to.deep.equal([0, 0, 0, 0, 0, 0]);
     const greenGroup = s.deploymentGroup("green");
     const live = s.world.codedeploy.deployment(greenGroup.lastSuccessful!).revision;

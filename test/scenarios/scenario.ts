@@ -174,6 +174,16 @@ export class Scenario {
     return runInOrder(this.jobCommands(kind, spec));
   }
 
+  /**
+   * A release through the pipeline: the `deploy` job, then the `switch` job once deploy passed (a
+   * failed job stops the pipeline there). Returns the results of both jobs' commands.
+   */
+  async deployAndSwitch(spec: RevisionSpec): Promise<CliResult[]> {
+    const deployed = await this.job("deploy", spec);
+    if (deployed.some((r) => r.code !== 0)) return deployed;
+    return [...deployed, ...(await this.job("switch", spec))];
+  }
+
   /** Runs a pipeline job that must succeed: the story stops, with the job's log, unless every command exits 0. */
   async jobPasses(kind: "deploy" | "switch", spec: RevisionSpec): Promise<CliResult[]> {
     const commands = this.jobCommands(kind, spec);

@@ -31,7 +31,7 @@ scenario("a whole lifecycle: empty account, first release, growth, release, roll
 
     // Second release, to blue, which the switch first raises to green's capacity.
     const v2 = { version: "v2", behaviour: "ok" } as const;
-    const release = [...(await s.job("deploy", v2)), ...(await s.job("switch", v2))];
+    const release = await s.deployAndSwitch(v2);
     expect(exits(release), jobLog(release)).to.deep.equal([0, 0, 0, 0, 0, 0]);
     expect(s.weights()).to.deep.equal({ blue: 100, green: 0 });
     expect(s.inService("blue")).to.be.at.least(3);
