@@ -1,7 +1,6 @@
 import { expect } from "chai";
+import { DAY_MS } from "./aws/s3";
 import { exits, jobLog, scenario } from "./scenario";
-
-const DAY_MS = 24 * 3_600_000;
 
 /**
  * Issue 9, "Why" 4 (DESIGN decision 13): every instance an Auto Scaling group launches installs the

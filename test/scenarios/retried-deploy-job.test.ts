@@ -1,7 +1,6 @@
 import { expect } from "chai";
+import { DAY_MS } from "./aws/s3";
 import { exits, jobLog, scenario } from "./scenario";
-
-const DAY_MS = 24 * 3_600_000;
 
 /**
  * DESIGN decision 13 against the revision lifecycle of issue 9: only replaced (noncurrent)

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { DAY_MS } from "./aws/s3";
 import { exits, jobLog, scenario } from "./scenario";
 
 /**
@@ -44,7 +45,7 @@ scenario("a whole lifecycle: empty account, first release, growth, release, roll
 
     // Months without a release, then the traffic of a sale: green scales out and every new
     // instance installs v1, the group's last successful revision, from the artifact bucket.
-    await s.advance(200 * 24 * 3_600_000);
+    await s.advance(200 * DAY_MS);
     const before = s.inService("green");
     s.setLoad(360);
     await s.untilCapacity("green", 4);
