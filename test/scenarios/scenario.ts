@@ -271,7 +271,11 @@ export class Scenario {
 
   /** Lets the world run until the color has `count` healthy InService instances. */
   untilCapacity(color: Color, count: number, maxMs = 60 * 60_000): Promise<void> {
-    return this.until(() => this.inService(color) === count && this.healthyTargets(color) === count, maxMs, `${color} at ${count} healthy instances`);
+    return this.until(() => this.atCapacity(color, count), maxMs, `${color} at ${count} healthy instances`);
+  }
+
+  private atCapacity(color: Color, count: number): boolean {
+    return this.inService(color) === count && this.healthyTargets(color) === count;
   }
 
   /**
@@ -280,7 +284,7 @@ export class Scenario {
    * group tries again and again): returns those failures, for the story to assert there are none.
    */
   async untilScaledOut(color: Color, count: number, maxMs = 60 * 60_000): Promise<string[]> {
-    await this.until(() => this.failedLaunches(color).length > 0 || (this.inService(color) === count && this.healthyTargets(color) === count), maxMs, `${color} at ${count} healthy instances`);
+    await this.until(() => this.failedLaunches(color).length > 0 || this.atCapacity(color, count), maxMs, `${color} at ${count} healthy instances`);
     return this.failedLaunches(color);
   }
 
