@@ -12,10 +12,7 @@ scenario("capacity handoff: production moves only onto a fleet sized for it", { 
     const s = get();
     await s.establish("blue");
     // Traffic grows over the morning; blue scales out to four instances.
-    s.setLoad(200);
-    await s.untilCapacity("blue", 3);
-    s.setLoad(360);
-    await s.untilCapacity("blue", 4);
+    await s.trafficGrowsToFour("blue");
     expect(s.inService("green")).to.equal(1);
 
     await s.jobPasses("deploy", { version: "v2", behaviour: "ok" });

@@ -11,10 +11,7 @@ scenario("the old color keeps its capacity through the watch, then returns to it
   it("holds blue at four instances from the switch to the end of the watch, then lets it go back to one", async () => {
     const s = get();
     await s.establish("blue");
-    s.setLoad(200);
-    await s.untilCapacity("blue", 3);
-    s.setLoad(360);
-    await s.untilCapacity("blue", 4);
+    await s.trafficGrowsToFour("blue");
     await s.jobPasses("deploy", { version: "v2", behaviour: "ok" });
 
     const held = s.inService("blue");

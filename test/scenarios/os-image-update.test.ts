@@ -37,7 +37,7 @@ scenario("OS image update: the idle color first, verified and switched, then the
     expect(await s.up({ "bluegreen:amiId": NEW_AMI, "bluegreen:holdLaunchTemplate": "blue" })).to.deep.equal({});
     expect(s.group("blue").launchTemplate.version).to.equal(original.blue);
     expect(s.group("green").refreshes.map((r) => r.status)).to.deep.equal(["Pending"]);
-    const first = [...(await s.job("deploy", { version: "v2", behaviour: "ok" })), ...(await s.job("switch", { version: "v2", behaviour: "ok" }))];
+    const first = await s.deployAndSwitch({ version: "v2", behaviour: "ok" });
     expect(exits(first), jobLog(first)).to.deep.equal([0, 0, 0, 0, 0, 0]);
     expect(first[2]!.out.join("\n"), "deploy waited for green's refresh").to.match(/green: instance refresh \S+ InProgress \(\d+% done, \d+ instances? to update\); waiting before deploying/);
     expect(s.group("green").refreshes.map((r) => r.status)).to.deep.equal(["Successful"]);
@@ -50,7 +50,7 @@ scenario("OS image update: the idle color first, verified and switched, then the
     // Merge request 2, once green has served well: the hold removed, blue follows.
     expect(await s.up({ "bluegreen:holdLaunchTemplate": undefined })).to.deep.equal({});
     expect(s.group("green").refreshes, "green, now live, untouched").to.have.lengthOf(1);
-    const second = [...(await s.job("deploy", { version: "v3", behaviour: "ok" })), ...(await s.job("switch", { version: "v3", behaviour: "ok" }))];
+    const second = await s.deployAndSwitch({ version: "v3", behaviour: "ok" });
     expect(exits(second), jobLog(second)).to.deep.equal([0, 0, 0, 0, 0, 0]);
     expect(s.weights()).to.deep.equal({ blue: 100, green: 0 });
     expect(s.versions("blue").every((v) => v === "v3")).to.equal(true);

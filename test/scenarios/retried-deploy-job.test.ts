@@ -1,7 +1,6 @@
 import { expect } from "chai";
+import { DAY_MS } from "./aws/s3";
 import { exits, jobLog, scenario } from "./scenario";
-
-const DAY_MS = 24 * 3_600_000;
 
 /**
  * DESIGN decision 13 against the revision lifecycle of issue 9: only replaced (noncurrent)
@@ -16,9 +15,9 @@ scenario("a deploy job retried after its switch leaves the live color's revision
   it("keeps the object version green runs, and green still scales out eight months later", async () => {
     const s = get();
     await s.establish("blue", "v1", "v0");
-    const release = [...(await s.job("deploy", { version: "v2", behaviour: "ok" })), ...(await s.job("switch", { version: "v2", behaviour: "ok" }))];
+    const release = await s.deployAndSwitch({ version: "v2", behaviour: "ok" });
     expect(exits(release), jobLog(release)).to.deep.equal([0, 0, 0, 0, 0, 0]);
-    const greenGroup = s.world.codedeploy.group(s.env.CODEDEPLOY_APPLICATION_NAME!, s.env.GREEN_DEPLOYMENT_GROUP!);
+    const greenGroup = s.deploymentGroup("green");
     const live = s.world.codedeploy.deployment(greenGroup.lastSuccessful!).revision;
 
     // Someone retries v2's deploy job: it uploads v2 again and deploys it to blue, now idle.

@@ -19,7 +19,7 @@ scenario("rollback after the old color scaled out still returns to it", { stack:
     for (const color of ["blue", "green"] as const) s.scheduleSizes(color, "sale", 10 * 60_000, { minSize: 2, desiredCapacity: 2 });
     await s.untilCapacity("blue", 2);
     await s.untilCapacity("green", 2);
-    const blueGroup = s.world.codedeploy.group(s.env.CODEDEPLOY_APPLICATION_NAME!, s.env.BLUE_DEPLOYMENT_GROUP!);
+    const blueGroup = s.deploymentGroup("blue");
     expect(s.world.codedeploy.deployment(blueGroup.lastAttempted!).creator, "blue's latest deployment").to.equal("autoscaling");
 
     await s.advance(30 * 60_000);

@@ -16,10 +16,7 @@ scenario("rollback an hour after the switch, both colors having scaled", { stack
     await s.jobPasses("switch", { version: "v2", behaviour: "ok" });
 
     // The hour after: traffic grows, green scales out to four; blue stays at its minimum.
-    s.setLoad(200);
-    await s.untilCapacity("green", 3);
-    s.setLoad(360);
-    await s.untilCapacity("green", 4);
+    await s.trafficGrowsToFour("green");
     expect(s.inService("blue")).to.equal(s.declared.blue.minSize);
 
     const liveCapacity = s.inService("green");

@@ -36,7 +36,7 @@ scenario("scale-out under load is never refused by an alarm", { stack: "producti
 
     // The fleet now carries the load: the next release goes out as usual.
     await s.advance(15 * 60_000);
-    const release = [...(await s.job("deploy", { version: "v2", behaviour: "ok" })), ...(await s.job("switch", { version: "v2", behaviour: "ok" }))];
+    const release = await s.deployAndSwitch({ version: "v2", behaviour: "ok" });
     expect(exits(release), jobLog(release)).to.deep.equal([0, 0, 0, 0, 0, 0]);
     expect(s.weights()).to.deep.equal({ blue: 0, green: 100 });
   });

@@ -11,10 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../release/cli";
 import { COLORS, type Color } from "../../release/colors";
-import { loadPipeline, scriptLines } from "../pipeline/gitlab-ci";
+import { loadPipeline, scriptLines, type Node, type Pipeline } from "../pipeline/gitlab-ci";
 import { VirtualClock } from "./aws/clock";
 import type { Group } from "./aws/autoscaling";
-import type { Deployment } from "./aws/codedeploy";
+import type { Deployment, DeploymentGroup } from "./aws/codedeploy";
 import { forwardWeights, type TargetGroup } from "./aws/elb";
 import { revisionBody, type RevisionSpec } from "./aws/revision";
 import { ProgramError, simulateStack, type SimulatedStack } from "../../infra/simulate";
@@ -51,6 +51,10 @@ const AWS_ENV = [
   "AWS_REGION",
   "AWS_DEFAULT_REGION",
 ];
+
+/** .gitlab-ci.yml, parsed on first use and kept: the stories run its jobs and never change it. */
+let parsedPipeline: Pipeline | undefined;
+const pipeline = () => (parsedPipeline ??= loadPipeline());
 
 /** A CI job's virtual time limit: GitLab's default job timeout. */
 const JOB_TIMEOUT_MS = 60 * 60_000;
@@ -155,12 +159,9 @@ export class Scenario {
   }
 
   /** The variables a pipeline job sees for release `version`, as .gitlab-ci.yml defines them. */
-  private jobVariables(job: string, version: string, bundlePath: string): Record<string, string> {
-    const pipeline = loadPipeline();
-    const definition = pipeline.jobs.get(job);
-    if (!definition) throw new Error(`.gitlab-ci.yml has no job ${job}`);
+  private jobVariables(definition: Node, version: string, bundlePath: string): Record<string, string> {
     const variables: Record<string, string> = { ...this.env, CI_COMMIT_SHA: version };
-    for (const [name, value] of Object.entries({ ...pipeline.raw.variables, ...definition.variables })) variables[name] = expand(String(value), variables);
+    for (const [name, value] of Object.entries({ ...pipeline().raw.variables, ...definition.variables })) variables[name] = expand(String(value), variables);
     variables.BUNDLE_PATH = bundlePath;
     return variables;
   }
@@ -171,6 +172,16 @@ export class Scenario {
    */
   async job(kind: "deploy" | "switch", spec: RevisionSpec): Promise<CliResult[]> {
     return runInOrder(this.jobCommands(kind, spec));
+  }
+
+  /**
+   * A release through the pipeline: the `deploy` job, then the `switch` job once deploy passed (a
+   * failed job stops the pipeline there). Returns the results of both jobs' commands.
+   */
+  async deployAndSwitch(spec: RevisionSpec): Promise<CliResult[]> {
+    const deployed = await this.job("deploy", spec);
+    if (deployed.some((r) => r.code !== 0)) return deployed;
+    return [...deployed, ...(await this.job("switch", spec))];
   }
 
   /** Runs a pipeline job that must succeed: the story stops, with the job's log, unless every command exits 0. */
@@ -185,21 +196,24 @@ export class Scenario {
 
   /** A job's `npm run release` lines, each ready to run (for stories that act between them). */
   jobCommands(kind: "deploy" | "switch", spec: RevisionSpec): (() => Promise<CliResult>)[] {
-    const job = `${kind}:${this.stack}`;
-    const variables = this.jobVariables(job, spec.version, kind === "deploy" ? this.bundle(spec) : "");
-    return scriptLines(this.pipelineJob(job))
+    const definition = this.pipelineJob(kind);
+    const variables = this.jobVariables(definition, spec.version, kind === "deploy" ? this.bundle(spec) : "");
+    return scriptLines(definition)
       .map((line) => /^npm run release -- (.*)$/.exec(line.trim())?.[1])
       .filter((args): args is string => args !== undefined)
       .map((args) => () => this.cli(shellWords(expand(args, variables)), { RELEASE_VERSION: variables.RELEASE_VERSION ?? spec.version }));
   }
 
-  private pipelineJob(name: string) {
-    return loadPipeline().jobs.get(name)!;
+  /** The `<kind>:<stack>` job of .gitlab-ci.yml. */
+  private pipelineJob(kind: "deploy" | "switch"): Node {
+    const job = pipeline().jobs.get(`${kind}:${this.stack}`);
+    if (!job) throw new Error(`.gitlab-ci.yml has no job ${kind}:${this.stack}`);
+    return job;
   }
 
   /** A pipeline variable of a job, e.g. SWITCH_BAKE_SECONDS of switch:staging. */
   pipelineVariable(kind: "deploy" | "switch", name: string): string {
-    return String(this.pipelineJob(`${kind}:${this.stack}`).variables?.[name] ?? "");
+    return String(this.pipelineJob(kind).variables?.[name] ?? "");
   }
 
   // -------------------------------------------------------------------------------------------
@@ -232,6 +246,17 @@ export class Scenario {
     this.world.traffic.setLoad(rps);
   }
 
+  /**
+   * Production traffic grows until `color` (the live one) runs four healthy instances: 200 requests
+   * per second take it to three, 360 to four. Each step waits for the capacity it brings.
+   */
+  async trafficGrowsToFour(color: Color): Promise<void> {
+    this.setLoad(200);
+    await this.untilCapacity(color, 3);
+    this.setLoad(360);
+    await this.untilCapacity(color, 4);
+  }
+
   /** Calls `fn` with the production weights each time a write changes them (traffic follows at once). */
   onProductionWeights(fn: (weights: Record<Color, number>) => void): void {
     this.world.observe((event) => {
@@ -246,7 +271,11 @@ export class Scenario {
 
   /** Lets the world run until the color has `count` healthy InService instances. */
   untilCapacity(color: Color, count: number, maxMs = 60 * 60_000): Promise<void> {
-    return this.until(() => this.inService(color) === count && this.healthyTargets(color) === count, maxMs, `${color} at ${count} healthy instances`);
+    return this.until(() => this.atCapacity(color, count), maxMs, `${color} at ${count} healthy instances`);
+  }
+
+  private atCapacity(color: Color, count: number): boolean {
+    return this.inService(color) === count && this.healthyTargets(color) === count;
   }
 
   /**
@@ -255,7 +284,7 @@ export class Scenario {
    * group tries again and again): returns those failures, for the story to assert there are none.
    */
   async untilScaledOut(color: Color, count: number, maxMs = 60 * 60_000): Promise<string[]> {
-    await this.until(() => this.failedLaunches(color).length > 0 || (this.inService(color) === count && this.healthyTargets(color) === count), maxMs, `${color} at ${count} healthy instances`);
+    await this.until(() => this.failedLaunches(color).length > 0 || this.atCapacity(color, count), maxMs, `${color} at ${count} healthy instances`);
     return this.failedLaunches(color);
   }
 
@@ -297,6 +326,10 @@ export class Scenario {
     return this.world.autoscaling.group(this.env[`${color.toUpperCase()}_ASG_NAME`]!);
   }
 
+  deploymentGroup(color: Color): DeploymentGroup {
+    return this.world.codedeploy.group(this.env.CODEDEPLOY_APPLICATION_NAME!, this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`]!);
+  }
+
   inService(color: Color): number {
     return this.world.autoscaling.inService(this.group(color)).length;
   }
@@ -314,7 +347,7 @@ export class Scenario {
 
   /** CodeDeploy's deployments (creator `autoscaling`) to the color's launched instances. */
   launchDeployments(color: Color): Deployment[] {
-    const group = this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`];
+    const group = this.deploymentGroup(color).name;
     return [...this.world.codedeploy.deployments.values()].filter((d) => d.group === group && d.creator === "autoscaling");
   }
 
@@ -350,8 +383,7 @@ export class Scenario {
     const key = `revisions/${version}/bluegreen-revision.zip`;
     const object = this.world.s3.putObject(this.env.CODEDEPLOY_S3_BUCKET!, key, revisionBody({ version, behaviour: "ok" }));
     for (const color of COLORS) {
-      const group = this.world.codedeploy.group(this.env.CODEDEPLOY_APPLICATION_NAME!, this.env[`${color.toUpperCase()}_DEPLOYMENT_GROUP`]!);
-      this.world.codedeploy.create(group, { bucket: this.env.CODEDEPLOY_S3_BUCKET!, key, bundleType: "zip", version: object.versionId, eTag: object.etag }, "user", { description: `release ${version}` });
+      this.world.codedeploy.create(this.deploymentGroup(color), { bucket: this.env.CODEDEPLOY_S3_BUCKET!, key, bundleType: "zip", version: object.versionId, eTag: object.etag }, "user", { description: `release ${version}` });
     }
     await this.until(() => COLORS.every((c) => this.healthyTargets(c) >= this.group(c).desiredCapacity), 10 * 60_000, `${version} healthy on both colors`);
     await this.advance(5 * 60_000);
@@ -372,11 +404,10 @@ export class Scenario {
     this.world.elb.setListenerActions(this.world.productionListenerArn, allOn(other));
     this.world.elb.setListenerActions(this.world.testListenerArn, allOn(live));
     await this.advance(this.world.elb.listenerReadLagMs);
-    const results = await this.job("deploy", { version, behaviour: "ok" });
+    await this.jobPasses("deploy", { version, behaviour: "ok" });
     // One step and the shortest bake the alarms allow: the story starts after this release.
-    results.push(await this.cli(["switch", "--steps", "100", "--bake", String(this.minimumBakeSeconds())], { RELEASE_VERSION: version }));
-    const failed = results.find((r) => r.code !== 0);
-    if (failed) throw new Error(`${this.name}: establishing ${version} on ${live} failed at release ${failed.argv.join(" ")} (exit ${failed.code}):\n${failed.err}`);
+    const switched = await this.cli(["switch", "--steps", "100", "--bake", String(this.minimumBakeSeconds())], { RELEASE_VERSION: version });
+    if (switched.code !== 0) throw new Error(`${this.name}: establishing ${version} on ${live} failed:\n${jobLog([switched])}`);
   }
 
   /**

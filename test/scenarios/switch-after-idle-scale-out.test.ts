@@ -15,7 +15,7 @@ scenario("switch after the verified idle color scaled out", { stack: "production
 
     s.scheduleSizes("green", "morning", 60_000, { minSize: 2, desiredCapacity: 2 });
     await s.untilCapacity("green", 2);
-    const greenGroup = s.world.codedeploy.group(s.env.CODEDEPLOY_APPLICATION_NAME!, s.env.GREEN_DEPLOYMENT_GROUP!);
+    const greenGroup = s.deploymentGroup("green");
     expect(s.world.codedeploy.deployment(greenGroup.lastAttempted!).creator, "green's latest deployment").to.equal("autoscaling");
 
     await s.jobPasses("switch", { version: "v2", behaviour: "ok" });

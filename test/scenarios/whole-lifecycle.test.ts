@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { DAY_MS } from "./aws/s3";
 import { exits, jobLog, scenario } from "./scenario";
 
 /**
@@ -31,7 +32,7 @@ scenario("a whole lifecycle: empty account, first release, growth, release, roll
 
     // Second release, to blue, which the switch first raises to green's capacity.
     const v2 = { version: "v2", behaviour: "ok" } as const;
-    const release = [...(await s.job("deploy", v2)), ...(await s.job("switch", v2))];
+    const release = await s.deployAndSwitch(v2);
     expect(exits(release), jobLog(release)).to.deep.equal([0, 0, 0, 0, 0, 0]);
     expect(s.weights()).to.deep.equal({ blue: 100, green: 0 });
     expect(s.inService("blue")).to.be.at.least(3);
@@ -44,7 +45,7 @@ scenario("a whole lifecycle: empty account, first release, growth, release, roll
 
     // Months without a release, then the traffic of a sale: green scales out and every new
     // instance installs v1, the group's last successful revision, from the artifact bucket.
-    await s.advance(200 * 24 * 3_600_000);
+    await s.advance(200 * DAY_MS);
     const before = s.inService("green");
     s.setLoad(360);
     await s.untilCapacity("green", 4);

@@ -114,6 +114,9 @@ export type GroupSeed = Omit<Group, "suspended" | "launchHooks" | "policies" | "
 
 const ACTIVE = new Set(["Pending", "Pending:Wait", "InService"]);
 
+/** How long an instance refresh waits after a replacement goes InService before counting it (asg-instance-refresh.html, instance warmup). */
+const refreshWarmupMs = (group: Group) => (group.refreshPreferences?.instanceWarmup ?? group.defaultInstanceWarmup) * 1000;
+
 export class AutoScalingModel {
   readonly groups = new Map<string, Group>();
   /** EC2 boot plus user data until the instance could take a lifecycle hook (assumption). */
@@ -286,6 +289,8 @@ export class AutoScalingModel {
     this.world.changed({ type: "instance", instance: instance.id, lifecycle: "InService" });
     // Warm-up ends: the instance joins the group's metrics (and unblocks scale-in).
     this.world.clock.after(group.defaultInstanceWarmup * 1000, () => this.world.changed({ type: "instance-warm", instance: instance.id }));
+    // A refresh's replacement, once warmed up, lets the refresh terminate an old instance.
+    if (group.refreshes.some((r) => r.status === "InProgress" && r.replacements.includes(instance.id))) this.world.clock.after(refreshWarmupMs(group), () => this.advanceRefresh(group));
     this.advanceRefresh(group);
   }
 
@@ -395,16 +400,10 @@ export class AutoScalingModel {
     for (let n = liveReplacements.length; n < Math.min(maxExtra, remainingOld.length); n++) {
       refresh.replacements.push(this.launch(group, `an instance refresh ${refresh.id} replaces instances`, refresh.targetVersion).id);
     }
-    const warmup = (group.refreshPreferences?.instanceWarmup ?? group.defaultInstanceWarmup) * 1000;
     const ready = refresh.replacements.filter((id) => {
       const i = this.world.instances.get(id);
-      return i?.lifecycle === "InService" && i.inServiceAt! + warmup <= this.world.clock.now();
+      return i?.lifecycle === "InService" && i.inServiceAt! + refreshWarmupMs(group) <= this.world.clock.now();
     });
-    const pending = refresh.replacements.filter((id) => !ready.includes(id) && alive(id));
-    for (const id of pending) {
-      const i = this.world.instances.get(id)!;
-      if (i.lifecycle === "InService") this.world.clock.at(i.inServiceAt! + warmup, () => this.advanceRefresh(group));
-    }
     for (const id of ready) {
       const old = remainingOld.shift();
       if (!old) break;

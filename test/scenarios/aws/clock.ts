@@ -11,7 +11,7 @@
 import FakeTimers from "@sinonjs/fake-timers";
 
 /** A deterministic PRNG (mulberry32): small, fast, good enough for jitter and shuffles. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -71,11 +71,6 @@ export class VirtualClock {
 
   elapsedMs(): number {
     return this.fake.now - this.startedAt;
-  }
-
-  /** Timers waiting, of the tool, the SDK and the model alike. */
-  pendingTimers(): number {
-    return this.fake.countTimers();
   }
 
   /** Fires the earliest timer, moving the clock to its time; false when none is left. */

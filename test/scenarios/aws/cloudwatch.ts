@@ -174,8 +174,13 @@ export class CloudWatchModel {
     this.alarms.set(alarm.name, { ...alarm, state: "INSUFFICIENT_DATA", reason: "Unchecked: Initial alarm creation", updatedAt: this.world.clock.now() });
   }
 
+  /** An alarm's ARN, metric or composite (AmazonCloudWatch/latest/APIReference/API_MetricAlarm.html, AlarmArn). */
+  alarmArn(name: string): string {
+    return `arn:aws:cloudwatch:${this.world.region}:${this.world.accountId}:alarm:${name}`;
+  }
+
   addCompositeAlarm(name: string, rule: string) {
-    this.composites.set(name, { name, arn: `arn:aws:cloudwatch:${this.world.region}:${this.world.accountId}:alarm:${name}`, rule, state: "INSUFFICIENT_DATA", reason: "Unchecked: Initial alarm creation", updatedAt: this.world.clock.now() });
+    this.composites.set(name, { name, arn: this.alarmArn(name), rule, state: "INSUFFICIENT_DATA", reason: "Unchecked: Initial alarm creation", updatedAt: this.world.clock.now() });
     this.evaluateComposites();
   }
 

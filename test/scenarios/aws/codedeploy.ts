@@ -112,6 +112,11 @@ const START_DELAY_MS = 3_000;
 const ALARM_POLL_MS = 15_000;
 const PAGE = 10;
 const ACTIVE = new Set(["Created", "Queued", "InProgress"]);
+/** Why a target failed when the instance went away under it (the deployment then fails as a whole). */
+const INSTANCE_TERMINATED = "The instance was terminated during the deployment";
+
+/** A target whose lifecycle events have not all run yet. */
+const unfinished = (target: Target) => target.status === "InProgress" || target.status === "Pending";
 
 class EventFailure extends Error {
   constructor(
@@ -294,16 +299,23 @@ export class CodeDeployModel {
 
   private readonly downloaded = new Map<string, InstalledRevision>();
 
+  /** Ends a target before its events do: CodeDeploy fails the running event with `message`, and the target. */
+  private abortTarget(group: DeploymentGroup, deployment: Deployment, target: Target, message: string) {
+    target.cancel?.();
+    const running = target.events.find((e) => e.status === "InProgress");
+    if (running) Object.assign(running, { status: "Failed", endTime: new Date(this.world.clock.now()), diagnostics: { errorCode: "UnknownError", scriptName: "", message, logTail: "" } });
+    this.finishTarget(group, deployment, target, "Failed");
+  }
+
   private finishTarget(group: DeploymentGroup, deployment: Deployment, target: Target, status: "Succeeded" | "Failed") {
     target.status = status;
     target.lastUpdatedAt = this.world.clock.now();
     target.cancel = undefined;
     for (const event of target.events) if (event.status === "Pending") event.status = "Skipped";
     if (deployment.creator === "autoscaling") this.world.autoscaling.completeLaunchHook(target.instanceId, status === "Succeeded" ? "CONTINUE" : "ABANDON");
-    if ([...deployment.targets.values()].some((t) => t.status === "InProgress" || t.status === "Pending")) return;
-    if (deployment.status !== "InProgress") return;
     const targets = [...deployment.targets.values()];
-    const terminated = targets.filter((t) => t.events.some((e) => e.diagnostics?.message.startsWith("The instance was terminated")));
+    if (targets.some(unfinished) || deployment.status !== "InProgress") return;
+    const terminated = targets.filter((t) => t.events.some((e) => e.diagnostics?.message === INSTANCE_TERMINATED));
     if (terminated.length) {
       return this.end(group, deployment, "Failed", { code: "HEALTH_CONSTRAINTS", message: `The deployment failed because instances were terminated during it: ${terminated.map((t) => t.instanceId).join(", ")}` });
     }
@@ -319,16 +331,8 @@ export class CodeDeployModel {
     deployment.completeTime = this.world.clock.now();
     if (error) deployment.errorInformation = error;
     deployment.alarmPoll?.();
-    for (const target of deployment.targets.values()) {
-      if (target.status !== "InProgress" && target.status !== "Pending") continue;
-      target.cancel?.();
-      const running = target.events.find((e) => e.status === "InProgress");
-      if (running) Object.assign(running, { status: "Failed", endTime: new Date(this.world.clock.now()), diagnostics: { errorCode: "UnknownError", scriptName: "", message: "The deployment was stopped", logTail: "" } });
-      for (const event of target.events) if (event.status === "Pending") event.status = "Skipped";
-      target.status = "Failed";
-      target.lastUpdatedAt = this.world.clock.now();
-      if (deployment.creator === "autoscaling") this.world.autoscaling.completeLaunchHook(target.instanceId, "ABANDON");
-    }
+    // The deployment's status is already final, so finishing these targets does not end it again.
+    for (const target of deployment.targets.values()) if (unfinished(target)) this.abortTarget(group, deployment, target, "The deployment was stopped");
     if (deployment.creator === "autoscaling" && status !== "Succeeded") {
       for (const id of deployment.instanceIds ?? []) if (!deployment.targets.has(id)) this.world.autoscaling.completeLaunchHook(id, "ABANDON");
     }
@@ -373,11 +377,7 @@ export class CodeDeployModel {
   onInstanceTerminating(instanceId: string) {
     for (const deployment of this.deployments.values()) {
       const target = deployment.targets.get(instanceId);
-      if (!target || (target.status !== "InProgress" && target.status !== "Pending")) continue;
-      target.cancel?.();
-      const running = target.events.find((e) => e.status === "InProgress");
-      if (running) Object.assign(running, { status: "Failed", endTime: new Date(this.world.clock.now()), diagnostics: { errorCode: "UnknownError", scriptName: "", message: "The instance was terminated during the deployment", logTail: "" } });
-      this.finishTarget(this.group(deployment.application, deployment.group), deployment, target, "Failed");
+      if (target && unfinished(target)) this.abortTarget(this.group(deployment.application, deployment.group), deployment, target, INSTANCE_TERMINATED);
     }
   }
 

@@ -43,7 +43,6 @@ export interface Target {
   description?: string;
   passes: number;
   failures: number;
-  checked: boolean;
 }
 
 export interface HealthCheck {
@@ -83,7 +82,6 @@ export interface Listener {
 export interface LoadBalancer {
   arn: string;
   arnSuffix: string;
-  dnsName: string;
 }
 
 const TAG_PATTERN = /^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$/u;
@@ -201,7 +199,7 @@ export class ElbModel {
   /** Registration by the Auto Scaling group (before InService): `initial` until checks decide. */
   register(tgArn: string, instanceId: string) {
     const tg = this.targetGroup(tgArn);
-    tg.targets.set(instanceId, { id: instanceId, port: tg.port, state: "initial", reason: "Elb.RegistrationInProgress", description: "Target registration is in progress", passes: 0, failures: 0, checked: false });
+    tg.targets.set(instanceId, { id: instanceId, port: tg.port, state: "initial", reason: "Elb.RegistrationInProgress", description: "Target registration is in progress", passes: 0, failures: 0 });
     this.world.changed({ type: "target-state", tgArn, instanceId, state: "initial" });
   }
 
@@ -243,7 +241,6 @@ export class ElbModel {
       }
       const instance = this.world.instances.get(target.id);
       const pass = instance !== undefined && servesHealth(instance);
-      target.checked = true;
       if (pass) {
         target.passes++;
         target.failures = 0;

@@ -44,10 +44,6 @@ export class Faults {
     this.rules.push({ ...rule });
   }
 
-  clear(): void {
-    this.rules.length = 0;
-  }
-
   /** The fault that hits this call, if any (and counts it against the rule's `times`). */
   hit(service: string, operation: string, now: number): FaultRule["kind"] | undefined {
     for (const rule of this.rules) {

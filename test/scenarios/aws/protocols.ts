@@ -10,7 +10,8 @@
  *   epoch seconds; errors carry `__type` and `x-amzn-errortype`. CloudWatch is
  *   `awsQueryCompatible`: its deserializer reads the error code from the `x-amzn-query-error`
  *   header (`Code;Sender`) first (@aws-sdk/core AwsJsonRpcProtocol + ProtocolLib.setQueryCompatError).
- * - REST-XML (S3): handled in s3.ts, which owns its URL layout and headers.
+ * - REST-XML (S3): requests are routed in s3.ts, which owns its URL layout and headers; errors
+ *   are `<Error><Code/><Message/><RequestId/></Error>` (AmazonS3/latest/API/ErrorResponses.html).
  */
 
 export class AwsError extends Error {
@@ -131,4 +132,17 @@ export function jsonError(version: "1.0" | "1.1", error: AwsError, requestId: st
   };
   if (queryCompatible) headers["x-amzn-query-error"] = `${error.code};${error.type}`;
   return { status: error.status, headers, body: jsonText({ __type: error.code, message: error.message }) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// REST-XML
+
+export function restXmlError(error: AwsError, requestId: string): WireResponse {
+  return {
+    status: error.status,
+    headers: { "content-type": "application/xml" },
+    body:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message>` +
+      `<RequestId>${requestId}</RequestId></Error>`,
+  };
 }

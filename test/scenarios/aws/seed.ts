@@ -101,7 +101,7 @@ export function seedWorld(world: World, sim: SimulatedStack): Record<string, str
 
   const [lb] = ofType("aws:lb/loadBalancer:LoadBalancer");
   if (!lb) throw new Error("the stack declares no load balancer");
-  world.elb.addLoadBalancer({ arn: lb.state.arn, arnSuffix: lb.state.arnSuffix, dnsName: lb.state.dnsName });
+  world.elb.addLoadBalancer({ arn: lb.state.arn, arnSuffix: lb.state.arnSuffix });
   for (const tg of ofType("aws:lb/targetGroup:TargetGroup")) {
     const hc = tg.inputs.healthCheck ?? {};
     world.elb.addTargetGroup(
@@ -230,7 +230,7 @@ function seedTargetTracking(world: World, policy: Seeded) {
   ] as const) {
     world.cloudwatch.addAlarm({
       name,
-      arn: `arn:aws:cloudwatch:${world.region}:${world.accountId}:alarm:${name}`,
+      arn: world.cloudwatch.alarmArn(name),
       description: `DO NOT EDIT OR DELETE. For TargetTrackingScaling policy ${tracking.arn}.`,
       queries: [{ id: "m", returnData: true, metric: cpu }],
       period: 60,

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { attemptKey } from "../driver";
 import type { Faults } from "./faults";
 import { throttlingError } from "./faults";
-import { AwsError, decodeQuery, jsonError, jsonResponse, queryError, queryResponse, type Wire, type WireResponse } from "./protocols";
+import { AwsError, decodeQuery, jsonError, jsonResponse, queryError, queryResponse, restXmlError, type Wire, type WireResponse } from "./protocols";
 
 export type Operation = (input: Wire) => Wire | undefined;
 
@@ -87,9 +87,7 @@ export class AwsEndpoint {
     let run: () => WireResponse;
     let fail: (error: AwsError) => WireResponse;
     if (!endpoint) {
-      run = () => {
-        throw new AwsError("ModelDoesNotImplement", `the model has no service ${service}`);
-      };
+      run = this.unknown(service, operation);
       fail = (error) => queryError(error, "", requestId);
     } else if (endpoint.protocol === "query") {
       const { action, params } = decodeQuery(body.toString("utf8"));
@@ -105,8 +103,8 @@ export class AwsEndpoint {
       const url = new URL(request.url ?? "/", "http://model");
       const route = endpoint.route({ method: request.method ?? "GET", path: decodeURIComponent(url.pathname), query: url.searchParams, headers: request.headers, body });
       operation = route?.operation ?? `${request.method} ${url.pathname}${url.search}`;
-      run = route?.run ?? (() => this.operation({}, service, operation)({}) as never);
-      fail = (error) => s3Error(error, requestId);
+      run = route?.run ?? this.unknown(service, operation);
+      fail = (error) => restXmlError(error, requestId);
     }
 
     const fault = this.ctx.faults.hit(service, operation, this.ctx.now());
@@ -137,20 +135,14 @@ export class AwsEndpoint {
   }
 
   private operation(operations: Record<string, Operation>, service: string, name: string): Operation {
-    const operation = operations[name];
-    if (operation) return operation;
-    this.unknownOperations.push(`${service}:${name}`);
+    return operations[name] ?? this.unknown(service, name);
+  }
+
+  /** What answers whatever the model lacks, service or operation: a 400 the SDK does not retry, and an entry the harness fails the story on. */
+  private unknown(service: string, name: string): () => never {
     return () => {
+      this.unknownOperations.push(`${service}:${name}`);
       throw new AwsError("ModelDoesNotImplement", `the AWS model does not implement ${service}:${name}; add it to test/scenarios/aws/`);
     };
   }
-}
-
-/** S3's REST-XML error body (AmazonS3/latest/API/ErrorResponses.html). */
-function s3Error(error: AwsError, requestId: string): WireResponse {
-  return {
-    status: error.status,
-    headers: { "content-type": "application/xml" },
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${error.code}</Code><Message>${error.message}</Message><RequestId>${requestId}</RequestId></Error>`,
-  };
 }

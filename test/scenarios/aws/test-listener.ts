@@ -14,12 +14,10 @@ import type { World } from "./world";
 export class TestListenerPlane {
   private readonly server: http.Server;
   private turn = 0;
-  readonly requests: { time: number; path: string; instance?: string; status: number }[] = [];
 
   constructor(private readonly world: World) {
     this.server = http.createServer((request, response) => {
-      const { status, body, instance } = this.answer(new URL(request.url ?? "/", "http://test-listener").pathname);
-      this.requests.push({ time: world.clock.now(), path: request.url ?? "/", ...(instance && { instance }), status });
+      const { status, body } = this.answer(new URL(request.url ?? "/", "http://test-listener").pathname);
       response.sendDate = false;
       response.writeHead(status, { "content-type": "application/json" });
       response.end(body);
@@ -48,15 +46,15 @@ export class TestListenerPlane {
     return undefined;
   }
 
-  private answer(path: string): { status: number; body: string; instance?: string } {
+  private answer(path: string): { status: number; body: string } {
     const tgArn = this.pickTargetGroup();
     const ids = tgArn ? this.world.traffic.routable(this.world.elb.targetGroup(tgArn)) : [];
     const id = ids[this.turn++ % Math.max(1, ids.length)];
     const instance = id ? this.world.instances.get(id) : undefined;
     if (!instance || !isRunning(instance)) return { status: 503, body: "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>" };
-    if (!servesHealth(instance)) return { status: 502, body: "<html><body><h1>502 Bad Gateway</h1></body></html>", instance: instance.id };
-    if (path === "/health/deep") return { status: 200, body: JSON.stringify({ status: "ok" }), instance: instance.id };
-    if (path === "/version") return { status: 200, body: JSON.stringify(servedVersion(instance)), instance: instance.id };
-    return { status: 404, body: JSON.stringify({ error: "not found" }), instance: instance.id };
+    if (!servesHealth(instance)) return { status: 502, body: "<html><body><h1>502 Bad Gateway</h1></body></html>" };
+    if (path === "/health/deep") return { status: 200, body: JSON.stringify({ status: "ok" }) };
+    if (path === "/version") return { status: 200, body: JSON.stringify(servedVersion(instance)) };
+    return { status: 404, body: JSON.stringify({ error: "not found" }) };
   }
 }

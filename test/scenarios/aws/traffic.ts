@@ -64,10 +64,6 @@ export class TrafficModel {
     this.minuteStart = Math.floor(this.lastAt / 60_000) * 60_000;
   }
 
-  load(): number {
-    return this.loadRps;
-  }
-
   setLoad(rps: number) {
     this.loadRps = rps;
     this.world.changed({ type: "load", rps });

@@ -31,7 +31,7 @@ class Ids {
     return createHash("sha256").update(`${this.seed}:${kind}:${this.n++}`).digest("hex").slice(0, length);
   }
   instanceId = () => `i-0${this.hex("instance", 16)}`;
-  deploymentId = () => `d-${this.hex("deployment", 9).toUpperCase().replace(/[^A-Z0-9]/g, "X")}`;
+  deploymentId = () => `d-${this.hex("deployment", 9).toUpperCase()}`;
   versionId = () => Buffer.from(this.hex("version", 24), "hex").toString("base64url");
   uuid = () => {
     const h = this.hex("uuid", 32);
